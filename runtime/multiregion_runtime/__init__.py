@@ -12,11 +12,13 @@ from ._multiregion import CallOptions, MultiRegionClient
 from ._pagination import Item, Items
 from ._planning import (
     OrganizationAccounts,
+    PlanningError,
     TargetPlan,
     account_targets,
     only_enabled_regions,
     organization_accounts,
     organization_targets,
+    plan_targets,
     profile_targets,
 )
 from ._regions import ResolvedRegions, known_regions
@@ -40,6 +42,7 @@ __all__ = [
     "Items",
     "MultiRegionClient",
     "OrganizationAccounts",
+    "PlanningError",
     "TargetResult",
     "TargetResults",
     "ResolvedRegions",
@@ -55,5 +58,6 @@ __all__ = [
     "only_enabled_regions",
     "organization_accounts",
     "organization_targets",
+    "plan_targets",
     "profile_targets",
 ]

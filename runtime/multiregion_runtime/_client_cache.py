@@ -36,9 +36,13 @@ class ClientCache:
     """
 
     def __init__(
-        self, session: boto3.Session | None = None, config: Config | None = None
+        self,
+        session: boto3.Session | None = None,
+        config: Config | None = None,
+        verify: bool | str | None = None,
     ):
         self._session = session
+        self._verify = verify
         self._config = _DEFAULT_CONFIG.merge(config) if config else _DEFAULT_CONFIG
         self._sessions: dict[tuple[object, ...], boto3.Session] = {}
         self._clients: dict[ClientKey, BaseClient] = {}
@@ -87,6 +91,8 @@ class ClientCache:
         kwargs: dict[str, Any] = {"region_name": target.region, "config": self._config}
         if target.endpoint_url:
             kwargs["endpoint_url"] = target.endpoint_url
+        if self._verify is not None:
+            kwargs["verify"] = self._verify
         self.created += 1
         # botocore allocates many cyclic objects per client: with the cyclic GC on,
         # a burst of creations triggers 100+ collections that each walk every client
@@ -109,7 +115,7 @@ class ClientCache:
             self._session = base
             if target.role_arn is not None and target.profile is not None:
                 base = self._session_for(replace(target, role_arn=None))
-            session = session_for(target, base, self._lock)
+            session = session_for(target, base, self._lock, self._verify)
             self._sessions[key] = session
         return session
 

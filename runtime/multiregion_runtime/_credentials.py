@@ -28,8 +28,16 @@ _assume_role_slots = threading.BoundedSemaphore(ASSUME_ROLE_CONCURRENCY)
 _STS_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
 
 
-def session_for(target: Target, base: boto3.Session, lock: Lock) -> boto3.Session:
-    """A new boto3 Session for the target's credential source (``lock`` guards ``base``)."""
+def session_for(
+    target: Target,
+    base: boto3.Session,
+    lock: Lock,
+    verify: bool | str | None = None,
+) -> boto3.Session:
+    """A new boto3 Session for the target's credential source (``lock`` guards ``base``).
+
+    ``verify`` (TLS checks, as botocore takes it) applies to the STS calls of roles.
+    """
     if target.credentials is not None:
         creds = target.credentials
         return boto3.Session(
@@ -39,7 +47,7 @@ def session_for(target: Target, base: boto3.Session, lock: Lock) -> boto3.Sessio
             botocore_session=_sharing_models(base),
         )
     if target.role_arn is not None:
-        return _assumed_role_session(target, base, lock)
+        return _assumed_role_session(target, base, lock, verify)
     if target.profile is not None:
         return boto3.Session(
             profile_name=target.profile, botocore_session=_sharing_models(base)
@@ -57,7 +65,7 @@ def _sharing_models(base: boto3.Session) -> botocore.session.Session:
 
 
 def _assumed_role_session(
-    target: Target, base: boto3.Session, lock: Lock
+    target: Target, base: boto3.Session, lock: Lock, verify: bool | str | None
 ) -> boto3.Session:
     """Credentials from AssumeRole, fetched lazily in the worker and refreshed by botocore.
 
@@ -79,6 +87,8 @@ def _assumed_role_session(
         # A custom endpoint (moto, LocalStack) answers STS itself.
         if target.endpoint_url is not None:
             kwargs["endpoint_url"] = target.endpoint_url
+        if verify is not None:
+            kwargs["verify"] = verify
         with lock:  # creating clients from one Session is not thread-safe
             return base.client(  # type: ignore[call-overload]
                 service,

@@ -38,7 +38,7 @@ from ._regions import (
     resolve_regions,
 )
 from ._results import TargetResult, TargetResults, error_code_of
-from ._targets import Target
+from ._targets import Target, TargetPlan
 
 logger = logging.getLogger("multiregion")
 
@@ -72,7 +72,9 @@ class MultiRegionClient:
     names, or patterns such as "eu-*". Global services (IAM, Route 53, CloudFront,
     Organizations...) are called once per partition, at the partition endpoint, and
     their result's ``region`` is that endpoint's name (e.g. "aws-global").
-    ``targets`` replaces ``regions`` with explicit Targets (accounts, endpoints).
+    ``targets`` replaces ``regions`` with explicit Targets (accounts, endpoints), or
+    a TargetPlan (``plan_targets``). ``verify`` is botocore's: False skips TLS
+    certificate checks, a path names the CA bundle to check them with.
     """
 
     _service_name: ClassVar[str]
@@ -83,8 +85,9 @@ class MultiRegionClient:
         regions: RegionsArg = None,
         *,
         session: boto3.Session | None = None,
-        targets: Sequence[Target] | None = None,
+        targets: Sequence[Target] | TargetPlan | None = None,
         config: Config | None = None,
+        verify: bool | str | None = None,
         max_workers: int | None = None,
         timeout: float | None = None,
         ignore_error_codes: Collection[str] = (),
@@ -94,7 +97,7 @@ class MultiRegionClient:
         )
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a botocore.config.Config, got {config!r}")
-        self._clients = ClientCache(session, config)
+        self._clients = ClientCache(session, config, verify)
         base = self._clients.base_session()
         self._botocore_session = base._session
         self._model = _load_model(base, self.service_name, self._generated_from)
@@ -151,7 +154,7 @@ class MultiRegionClient:
             clone._options = replace(clone._options, on_result=on_result)
         return clone
 
-    def with_targets(self, targets: Sequence[Target]) -> Self:
+    def with_targets(self, targets: Sequence[Target] | TargetPlan) -> Self:
         """A copy limited to (or moved to) ``targets``, sharing this one's clients."""
         clone = copy.copy(self)
         clone.targets = self._check_targets(targets)
@@ -389,7 +392,12 @@ class MultiRegionClient:
             )
         return self._model.operation_model(operation_name)
 
-    def _check_targets(self, targets: Sequence[Target]) -> tuple[Target, ...]:
+    def _check_targets(
+        self, targets: Sequence[Target] | TargetPlan
+    ) -> tuple[Target, ...]:
+        checked_in = None
+        if isinstance(targets, TargetPlan):  # its regions were validated when planned
+            targets, checked_in = targets.targets, targets.regions_checked_in
         if isinstance(targets, Target) or not isinstance(targets, Sequence):
             raise TypeError(f"targets must be a list of Target, got {targets!r}")
         if not targets:
@@ -400,7 +408,11 @@ class MultiRegionClient:
             if not isinstance(target, Target):
                 raise TypeError(f"targets must hold Target objects, got {target!r}")
             target = self._at_global_endpoint(target)
-            if target.endpoint_url is None and target.region != global_name:
+            if (
+                target.endpoint_url is None
+                and target.region != global_name
+                and checked_in != self.partition
+            ):
                 check_region(target.region, self.partition)
             checked[target] = None  # a global service is called once per source
         return tuple(checked)

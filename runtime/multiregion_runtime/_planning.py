@@ -1,17 +1,30 @@
-"""Building targets: regions x profiles, regions x accounts, a whole organization."""
+"""Building targets: regions x profiles, regions x accounts, a whole organization.
+
+``plan_targets`` takes every planning choice at once (the command line calls it and
+nothing else); the smaller functions below are its parts, public for finer use.
+"""
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, UnknownServiceError
 
 from ._dynamic import DynamicService
-from ._regions import check_region, partition_endpoint_names, partition_of_region
-from ._targets import Target
+from ._regions import (
+    RegionsArg,
+    check_region,
+    partition_endpoint_names,
+    partition_of_region,
+    resolve_regions,
+)
+from ._targets import Target, TargetPlan
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ENABLED = {"opt-in-not-required", "opted-in"}
@@ -23,12 +36,16 @@ _ALWAYS_ENABLED = {
 }
 
 
-@dataclass(frozen=True)
-class TargetPlan:
-    """Targets to call, and what was left out and why (never silently)."""
+# Planning calls (Organizations, STS, EC2 DescribeRegions) back off on throttling.
+_PLANNING_CONFIG = Config(retries={"mode": "standard"}, user_agent_extra="multiregion")
 
-    targets: list[Target]
-    skipped: dict[str, str] = field(default_factory=dict)
+
+class PlanningError(Exception):
+    """Planning needed AWS (the organization's accounts) and AWS said no.
+
+    The message is one line naming the call, the error code and what to do; the
+    botocore error is ``__cause__``.
+    """
 
 
 def profile_targets(regions: Sequence[str], profiles: Sequence[str]) -> list[Target]:
@@ -95,13 +112,16 @@ def organization_accounts(
     *,
     ous: Sequence[str] = (),
     exclude: Iterable[str] = (),
+    endpoint_url: str | None = None,
+    verify: bool | str | None = None,
 ) -> OrganizationAccounts:
     """The organization's ACTIVE accounts.
 
     ``skipped`` maps each account left out to why (its state, such as SUSPENDED, or
-    "excluded"). Limited to ``ous``, searched recursively, when given.
+    "excluded"). Limited to ``ous``, searched recursively, when given. Organizations
+    is asked at ``endpoint_url`` when given (an emulator, a proxy).
     """
-    org: Any = session.client("organizations")
+    org: Any = _client(session, "organizations", endpoint_url, verify)
     accounts = (
         _accounts_under(org, ous)
         if ous
@@ -129,14 +149,20 @@ def organization_targets(
     ous: Sequence[str] = (),
     exclude: Iterable[str] = (),
     external_id: str | None = None,
+    endpoint_url: str | None = None,
+    verify: bool | str | None = None,
 ) -> TargetPlan:
     """Every region of every ACTIVE account of the organization, via ``role_name``.
 
     Call it with the management (or a delegated administrator) account's session.
-    The caller's own account keeps its own credentials.
+    The caller's own account keeps its own credentials. Organizations and STS are
+    asked at ``endpoint_url`` when given; the targets themselves carry no endpoint.
     """
-    accounts = organization_accounts(session, ous=ous, exclude=exclude)
-    own = session.client("sts").get_caller_identity()["Account"]
+    accounts = organization_accounts(
+        session, ous=ous, exclude=exclude, endpoint_url=endpoint_url, verify=verify
+    )
+    sts: Any = _client(session, "sts", endpoint_url, verify)
+    own = sts.get_caller_identity()["Account"]
     targets = account_targets(
         regions,
         list(accounts.active),
@@ -149,7 +175,10 @@ def organization_targets(
 
 
 def only_enabled_regions(
-    targets: Sequence[Target], session: boto3.Session | None = None
+    targets: Sequence[Target],
+    session: boto3.Session | None = None,
+    *,
+    verify: bool | str | None = None,
 ) -> TargetPlan:
     """Drop each account's targets in opt-in regions that the account has not enabled.
 
@@ -166,9 +195,8 @@ def only_enabled_regions(
     if not probes:
         return TargetPlan(list(targets))
     # AllRegions=True and OptInStatus, not a filter: the status is what says "enabled".
-    answers = DynamicService("ec2", targets=probes, session=session).describe_regions(
-        AllRegions=True
-    )
+    ec2 = DynamicService("ec2", targets=probes, session=session, verify=verify)
+    answers = ec2.describe_regions(AllRegions=True)
     enabled = {
         r.target.credential_source: {
             x["RegionName"]
@@ -185,11 +213,236 @@ def only_enabled_regions(
             regions is None
             or target.region in regions
             or target.endpoint_url is not None
+            or target.region in partition_endpoint_names()  # a global service's
         ):
             kept.append(target)
         else:
             skipped[target.name] = "region not enabled in this account"
     return TargetPlan(kept, skipped)
+
+
+def plan_targets(
+    service: str | None = None,
+    *,
+    regions: RegionsArg = None,
+    profiles: Sequence[str] | None = None,
+    accounts: Sequence[str] | None = None,
+    organization: bool = False,
+    ous: Sequence[str] | None = None,
+    exclude_accounts: Sequence[str] | None = None,
+    role_name: str | None = None,
+    external_id: str | None = None,
+    endpoint_url: str | None = None,
+    enabled_regions_only: bool = False,
+    session: boto3.Session | None = None,
+    verify: bool | str | None = None,
+) -> TargetPlan:
+    """Every planning choice at once, turned into the targets to call.
+
+    - ``regions``: names, patterns ("eu-*"), "all" or None (every region offering
+      ``service``; every region of the session's partition without a service). A
+      global service (IAM...) collapses them to its one partition endpoint.
+    - ``profiles``: each named profile calls every region (else: ``session``).
+    - ``accounts`` (or ``organization``, optionally limited to ``ous``) with
+      ``role_name`` (and ``external_id``): every region of every account, through the
+      role; ``exclude_accounts`` are left out. At most one profile then, the source
+      of the role's credentials (and of the organization's listing).
+    - ``endpoint_url``: every call (and the organization's listing) goes there.
+    - ``enabled_regions_only``: drop regions an account (the caller's own included)
+      has not enabled; ignored at an ``endpoint_url``, which answers for any region.
+
+    Everything is checked before any request: an empty or blank list, a malformed
+    account id or URL raises ValueError. Listing the organization can fail
+    (not its management account, access denied, throttled): PlanningError.
+    ``skipped`` says what was left out and why.
+    """
+    session = session or boto3.Session()
+    partition = partition_of_region(session.region_name or "") or "aws"
+    names = _planned_regions(session, service, regions, partition)
+    for name, values in (
+        ("profiles", profiles),
+        ("accounts", accounts),
+        ("ous", ous),
+        ("exclude_accounts", exclude_accounts),
+    ):
+        if values is not None:
+            _check_list(name, values)
+    _check_profiles(session, profiles or ())
+    if endpoint_url is not None:
+        check_endpoint_url(endpoint_url)
+    if accounts is not None or organization:
+        plan = _account_plan(
+            session,
+            names,
+            accounts,
+            organization,
+            ous or (),
+            exclude_accounts or (),
+            role_name,
+            external_id,
+            profiles or (),
+            endpoint_url,
+            verify,
+        )
+    else:
+        if ous is not None or exclude_accounts is not None or role_name is not None:
+            raise ValueError(
+                "ous, exclude_accounts and role_name need accounts or organization"
+            )
+        targets = (
+            profile_targets(names, profiles) if profiles else [Target(r) for r in names]
+        )
+        plan = TargetPlan(targets)
+    if enabled_regions_only:
+        source = _profile_session(session, profiles)
+        enabled = only_enabled_regions(plan.targets, session=source, verify=verify)
+        plan = TargetPlan(enabled.targets, {**plan.skipped, **enabled.skipped})
+    targets = plan.targets
+    if endpoint_url is not None:
+        targets = [replace(t, endpoint_url=endpoint_url) for t in targets]
+    return TargetPlan(targets, plan.skipped, regions_checked_in=partition)
+
+
+def _planned_regions(
+    session: boto3.Session, service: str | None, regions: RegionsArg, partition: str
+) -> list[str]:
+    """The region names chosen, each validated once (here, and not again)."""
+    if isinstance(regions, str) and not regions.strip():
+        raise ValueError("regions is blank: name at least one region, or 'all'")
+    if isinstance(regions, Sequence) and not isinstance(regions, str):
+        _check_list("regions", regions)
+    if service is None:  # every region of the partition (EC2 is in all of them)
+        return list(resolve_regions(regions, "ec2", partition).regions)
+    return list(
+        resolve_regions(regions, _endpoint_prefix(session, service), partition).regions
+    )
+
+
+def _endpoint_prefix(session: boto3.Session, service: str) -> str:
+    try:
+        model = session._session.get_service_model(service)
+    except UnknownServiceError:
+        raise ValueError(f"unknown service {service!r}") from None
+    return str(model.endpoint_prefix or service)
+
+
+def _account_plan(
+    session: boto3.Session,
+    regions: list[str],
+    accounts: Sequence[str] | None,
+    organization: bool,
+    ous: Sequence[str],
+    exclude: Sequence[str],
+    role_name: str | None,
+    external_id: str | None,
+    profiles: Sequence[str],
+    endpoint_url: str | None,
+    verify: bool | str | None,
+) -> TargetPlan:
+    if role_name is None:
+        raise ValueError("accounts and organization need a role_name")
+    if accounts is not None and organization:
+        raise ValueError("pass either accounts or organization, not both")
+    if ous and not organization:
+        raise ValueError("ous limits organization: pass organization=True")
+    if len(profiles) > 1:
+        raise ValueError("accounts and organization take at most one profile")
+    profile = profiles[0] if profiles else None
+    if organization:
+        source = _profile_session(session, profiles)
+        try:
+            return organization_targets(
+                source,
+                regions,
+                role_name,
+                ous=ous,
+                exclude=exclude,
+                external_id=external_id,
+                endpoint_url=endpoint_url,
+                verify=verify,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise PlanningError(_organization_failure(error)) from error
+    assert accounts is not None
+    excluded = set(exclude)
+    chosen = [a for a in accounts if a not in excluded]
+    skipped = {a: "excluded" for a in accounts if a in excluded}
+    if not chosen:
+        return TargetPlan([], skipped)
+    targets = account_targets(
+        regions, chosen, role_name, profile=profile, external_id=external_id
+    )
+    return TargetPlan(targets, skipped)
+
+
+def _organization_failure(error: BaseException) -> str:
+    """One line: what failed, AWS's code and message, and the usual cause."""
+    code = ""
+    message = str(error)
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = str(response.get("Error", {}).get("Code", ""))
+        message = str(response.get("Error", {}).get("Message", "")) or message
+    hint = ""
+    if code in (
+        "AccessDeniedException",
+        "AccessDenied",
+        "AWSOrganizationsNotInUseException",
+    ):
+        hint = " (list the organization as its management account or a delegated administrator)"
+    elif "Throttl" in code or code == "TooManyRequestsException":
+        hint = " (throttled even after retries: try again later)"
+    label = f"{code}: " if code else f"{type(error).__name__}: "
+    return f"cannot list the organization's accounts: {label}{message}{hint}"
+
+
+def _check_profiles(session: boto3.Session, profiles: Sequence[str]) -> None:
+    known = session.available_profiles
+    for profile in profiles:
+        if profile not in known:
+            listed = ", ".join(known) if known else "none are configured"
+            raise ValueError(f"unknown profile {profile!r}; known profiles: {listed}")
+
+
+def _profile_session(
+    session: boto3.Session, profiles: Sequence[str] | None
+) -> boto3.Session:
+    """The session of the one profile given, else ``session``."""
+    if profiles and len(profiles) == 1:
+        return boto3.Session(profile_name=profiles[0])
+    return session
+
+
+def _client(
+    session: boto3.Session,
+    service: str,
+    endpoint_url: str | None,
+    verify: bool | str | None,
+) -> Any:
+    kwargs: dict[str, Any] = {"config": _PLANNING_CONFIG}
+    if endpoint_url is not None:
+        kwargs["endpoint_url"] = endpoint_url
+    if verify is not None:
+        kwargs["verify"] = verify
+    return session.client(service, **kwargs)  # type: ignore[call-overload]
+
+
+def check_endpoint_url(url: str) -> None:
+    """Raise ValueError unless ``url`` is an http(s) URL with a host."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"invalid endpoint URL {_shown(url)!r}: expected http(s)://host[:port]"
+        )
+
+
+def _shown(url: str) -> str:
+    """The URL without the password it may carry (errors get printed)."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1****@", url)
 
 
 def _always_enabled(region: str) -> str:
@@ -225,6 +478,9 @@ def _paginate(
 def _check_list(name: str, values: Sequence[str]) -> None:
     if isinstance(values, str) or not isinstance(values, Sequence) or not values:
         raise ValueError(f"{name} must be a non-empty list of strings, got {values!r}")
+    blank = [v for v in values if not isinstance(v, str) or not v.strip()]
+    if blank:
+        raise ValueError(f"{name} holds blank or non-string values: {blank!r}")
 
 
 def _check_regions(regions: Sequence[str]) -> None:

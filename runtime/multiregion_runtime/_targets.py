@@ -103,6 +103,21 @@ class Target:
         return f"Target({', '.join(shown)})"
 
 
+@dataclass(frozen=True)
+class TargetPlan:
+    """Targets to call, and what was left out and why (never silently).
+
+    ``skipped`` maps a name (an account id, or ``account/region``) to the reason it
+    was left out. ``regions_checked_in`` names the partition whose region names the
+    planner already validated: a MultiRegion object in that partition built from the
+    plan (``targets=plan``) does not validate them again.
+    """
+
+    targets: list[Target]
+    skipped: dict[str, str] = field(default_factory=dict)
+    regions_checked_in: str | None = field(default=None, repr=False)
+
+
 def _account_of(role_arn: str) -> str | None:
     parts = role_arn.split(":")
     return parts[4] if len(parts) > 5 and parts[4] else None
