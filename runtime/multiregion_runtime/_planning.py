@@ -436,7 +436,7 @@ def check_endpoint_url(url: str) -> None:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
-            f"invalid endpoint URL {_shown(url)!r}: expected http(s)://host[:port]"
+            f"invalid endpoint_url {_shown(url)!r}: expected http(s)://host[:port]"
         )
 
 

@@ -317,7 +317,7 @@ def test_help_lists_services_operations_and_parameters() -> None:
     filters = cli("ec2", "describe-security-groups", "--help").stdout
     assert "--filters (list of structure)" in filters
     assert "Syntax: Name=string,Values=string,string" in filters
-    assert "--paginate" in filters
+    assert "--no-paginate" in filters
 
 
 # -- progress on a terminal, and Ctrl-C -----------------------------------------------

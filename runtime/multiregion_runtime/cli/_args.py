@@ -8,27 +8,36 @@ operation that only its model (loaded later, and only for that one operation) kn
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 OUTPUT_FORMATS = ("json", "jsonl", "csv", "table", "text")
+COLORS = ("on", "off", "auto")
+BINARY_FORMATS = ("base64", "raw-in-base64-out")
+SKELETONS = ("input", "output")
 
 
 class UsageError(Exception):
     """A mistake on the command line: reported with exit code 2, nothing sent."""
 
 
-Arity = Literal["flag", "one", "many"]
+#: "optional": one value from ``choices`` if the next word is one of them, else none.
+Arity = Literal["flag", "one", "many", "optional"]
 
 
 @dataclass(frozen=True)
 class GlobalOption:
-    """One of multiregion's own options (the rest of ``--names`` are API parameters)."""
+    """One of multiregion's own options (the rest of ``--names`` are API parameters).
+
+    ``choices``, when given, are the only values accepted (checked while splitting).
+    """
 
     name: str
     arity: Arity
     help: str
     metavar: str = ""
+    choices: tuple[str, ...] = ()
 
 
 GLOBAL_OPTIONS = (
@@ -81,9 +90,30 @@ GLOBAL_OPTIONS = (
         "send every call to this URL (an emulator such as moto, or a proxy)",
         "URL",
     ),
-    GlobalOption("--paginate", "flag", "fetch every page and merge them per target"),
     GlobalOption(
-        "--max-items", "one", "with --paginate: at most N items per target", "N"
+        "--no-paginate",
+        "flag",
+        "one call per target: only the first page (pageable operations fetch every "
+        "page by default, as do the operation's own token options)",
+    ),
+    GlobalOption(
+        "--paginate", "flag", "fetch every page (the default; kept for old scripts)"
+    ),
+    GlobalOption(
+        "--page-size", "one", "items per request; every page is still fetched", "N"
+    ),
+    GlobalOption(
+        "--max-items",
+        "one",
+        "at most N items per target; prints the --starting-token to resume with",
+        "N",
+    ),
+    GlobalOption(
+        "--starting-token",
+        "many",
+        "resume where a --max-items run stopped: the TARGET=TOKEN words it printed "
+        "(a bare TOKEN when there is one target)",
+        "TARGET=TOKEN",
     ),
     GlobalOption(
         "--query",
@@ -92,13 +122,49 @@ GLOBAL_OPTIONS = (
         "EXPR",
     ),
     GlobalOption(
-        "--output", "one", f"output format: {', '.join(OUTPUT_FORMATS)}", "FORMAT"
+        "--output",
+        "one",
+        f"output format: {', '.join(OUTPUT_FORMATS)} (default: $AWS_DEFAULT_OUTPUT, "
+        "the profile's output setting, else json)",
+        "FORMAT",
+    ),
+    GlobalOption(
+        "--flatten",
+        "one",
+        "csv, table, text, jsonl: one row per element of the list KEY in each row "
+        "(e.g. Instances), the row's other fields repeated",
+        "KEY",
+    ),
+    GlobalOption(
+        "--color", "one", "color on a terminal: on, off or auto", "WHEN", COLORS
+    ),
+    GlobalOption(
+        "--show-secrets",
+        "flag",
+        "print the credentials of calls that return them (sts get-session-token...); "
+        "masked otherwise, and always in --debug",
     ),
     GlobalOption(
         "--cli-input-json",
         "one",
         "the parameters as JSON (or file://path); options given on the line win",
         "JSON",
+    ),
+    GlobalOption(
+        "--generate-cli-skeleton",
+        "optional",
+        "print a JSON template of the parameters (input, the default) or of a "
+        "result (output); nothing is sent",
+        "[input|output]",
+        SKELETONS,
+    ),
+    GlobalOption(
+        "--cli-binary-format",
+        "one",
+        "blob parameters: base64 (the default, as in AWS CLI v2) or "
+        "raw-in-base64-out (the text itself is sent)",
+        "FORMAT",
+        BINARY_FORMATS,
     ),
     GlobalOption(
         "--ignore-error-codes",
@@ -117,6 +183,20 @@ GLOBAL_OPTIONS = (
         "SECONDS",
     ),
     GlobalOption("--no-progress", "flag", "no live progress line on a terminal"),
+    GlobalOption(
+        "--no-cli-pager",
+        "flag",
+        "accepted for AWS CLI scripts: multiregion never starts a pager",
+    ),
+    GlobalOption("--no-verify-ssl", "flag", "do not check TLS certificates"),
+    GlobalOption(
+        "--ca-bundle", "one", "check TLS certificates against this CA bundle", "PATH"
+    ),
+    GlobalOption(
+        "--no-sign-request",
+        "flag",
+        "send requests unsigned; no credentials are loaded",
+    ),
     GlobalOption("--debug", "flag", "log what botocore does (secrets are redacted)"),
     GlobalOption("--version", "flag", "print the version and exit"),
     GlobalOption(
@@ -127,17 +207,20 @@ _BY_NAME = {option.name: option for option in GLOBAL_OPTIONS}
 # AWS CLI habits: --region (singular) and -h.
 _ALIASES = {"--region": "--regions", "-h": "--help"}
 # What a region argument looks like, so `--regions eu-west-1 sqs list-queues` stops
-# at "sqs": a name ending in a number, "all", or a pattern.
+# at "sqs": a name ending in a number, "all", or a pattern. A service whose name looks
+# like one (resource-explorer-2) is still a service: see split_command_line.
 _REGION_WORD = re.compile(r"^(all|[a-z]{2,}(-[a-z0-9]+)*-\d+|.*[*?\[].*)$")
 _ACCOUNT_WORD = re.compile(r"^\d{12}(,\d{12})*$")
 _OU_WORD = re.compile(r"^(ou|r)-[a-z0-9-]+(,(ou|r)-[a-z0-9-]+)*$")
+_TOKEN_WORD = re.compile(r"^[^=\s]+=\S+$")
 # What the further words of a many-valued option look like (the service name after
-# them must not be swallowed).
+# them must not be swallowed). `--` ends the values explicitly.
 _MORE_WORDS = {
     "--regions": _REGION_WORD,
     "--accounts": _ACCOUNT_WORD,
     "--exclude-accounts": _ACCOUNT_WORD,
     "--ous": _OU_WORD,
+    "--starting-token": _TOKEN_WORD,
 }
 
 
@@ -165,12 +248,21 @@ class CommandLine:
         return self.flag("--help") or "help" in self.words
 
 
-def split_command_line(argv: list[str]) -> CommandLine:
-    """Sort ``argv`` into words, our options and the operation's ``--parameters``."""
+def split_command_line(
+    argv: list[str], is_service: Callable[[str], bool] = lambda word: False
+) -> CommandLine:
+    """Sort ``argv`` into words, our options and the operation's ``--parameters``.
+
+    A many-valued option (``--regions a b``) takes the further words that look like
+    its values, but never a service name (``is_service``); ``--`` ends its values.
+    """
     line = CommandLine()
     i = 0
     while i < len(argv):
         token = argv[i]
+        if token == "--":  # ends a list of values; nothing else to do
+            i += 1
+            continue
         if not token.startswith("-") or token == "-":
             line.words.append(token)
             i += 1
@@ -179,7 +271,7 @@ def split_command_line(argv: list[str]) -> CommandLine:
         name = _ALIASES.get(name, name)
         option = _BY_NAME.get(name)
         if option is not None:
-            i = _take_global(line, option, inline, argv, i + 1)
+            i = _take_global(line, option, inline, argv, i + 1, is_service)
         elif name.startswith("--") and len(name) > 2:
             i = _take_param(line, name, inline, argv, i + 1)
         else:
@@ -196,26 +288,44 @@ def _split_inline_value(token: str) -> tuple[str, str | None]:
 
 
 def _take_global(
-    line: CommandLine, option: GlobalOption, inline: str | None, argv: list[str], i: int
+    line: CommandLine,
+    option: GlobalOption,
+    inline: str | None,
+    argv: list[str],
+    i: int,
+    is_service: Callable[[str], bool],
 ) -> int:
     values = line.options.setdefault(option.name, [])
     if option.arity == "flag":
         if inline is not None:
             raise UsageError(f"{option.name} takes no value, got {inline!r}")
         return i
+    if option.arity == "optional":
+        if inline is None and i < len(argv) and argv[i] in option.choices:
+            inline, i = argv[i], i + 1
+        values.append(_checked(option, inline or option.choices[0]))
+        return i
     if inline is not None:
-        values.append(inline)
-    elif i < len(argv) and not argv[i].startswith("--"):
-        values.append(argv[i])
+        values.append(_checked(option, inline))
+    elif i < len(argv) and argv[i] != "--" and not argv[i].startswith("--"):
+        values.append(_checked(option, argv[i]))
         i += 1
     else:
         raise UsageError(f"{option.name} needs a value: {option.metavar}")
     if option.arity == "many" and inline is None:
         more = _MORE_WORDS[option.name]
-        while i < len(argv) and more.match(argv[i]):
+        while i < len(argv) and more.match(argv[i]) and not is_service(argv[i]):
             values.append(argv[i])
             i += 1
     return i
+
+
+def _checked(option: GlobalOption, value: str) -> str:
+    if option.choices and value not in option.choices:
+        raise UsageError(
+            f"invalid {option.name} {value!r}; valid values: {', '.join(option.choices)}"
+        )
+    return value
 
 
 def _take_param(
@@ -232,9 +342,18 @@ def _take_param(
     return i
 
 
-def split_values(values: list[str]) -> list[str]:
-    """``--regions a,b c`` -> ["a", "b", "c"] (also accounts, OUs): commas and spaces separate."""
-    return [part for value in values for part in value.split(",") if part]
+def split_values(line: CommandLine, name: str) -> list[str] | None:
+    """``--regions a,b c`` -> ["a", "b", "c"] (also accounts, OUs): commas and spaces
+    separate. None when the option is not given; a UsageError when it is given with
+    nothing in it (``--regions ''``, ``--regions ,``): an empty list never means "all".
+    """
+    if name not in line.options:
+        return None
+    parts = [p.strip() for value in line.values(name) for p in value.split(",")]
+    parts = [part for part in parts if part]
+    if not parts:
+        raise UsageError(f"{name} is empty: name at least one value")
+    return parts
 
 
 def positive_int(line: CommandLine, name: str) -> int | None:
@@ -263,10 +382,12 @@ def positive_float(line: CommandLine, name: str) -> float | None:
     return number
 
 
-def output_format(line: CommandLine) -> str:
-    fmt = line.value("--output") or "json"
+def output_format(line: CommandLine, configured: str | None) -> str:
+    """--output, else ``configured`` ($AWS_DEFAULT_OUTPUT, the profile's), else json."""
+    fmt = line.value("--output") or configured or "json"
     if fmt not in OUTPUT_FORMATS:
+        where = "--output" if line.value("--output") else "configured output"
         raise UsageError(
-            f"unknown --output {fmt!r}; valid formats: {', '.join(OUTPUT_FORMATS)}"
+            f"unknown {where} {fmt!r}; valid formats: {', '.join(OUTPUT_FORMATS)}"
         )
     return fmt

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
+import shutil
 import textwrap
 
 import botocore
@@ -19,7 +20,6 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from ._args import GLOBAL_OPTIONS, UsageError
 from ._params import describe, option_names
 
-_WIDTH = 88
 USAGE = "usage: multiregion [options] <service> <operation> [--parameter value ...]"
 
 
@@ -48,6 +48,11 @@ def find_operation(model: ServiceModel, name: str) -> OperationModel:
             f"'multiregion {model.service_name} help' lists them all"
         )
     return model.operation_model(operations[name])
+
+
+def width() -> int:
+    """The terminal's width ($COLUMNS first), at least 40; 88 when not a terminal."""
+    return max(40, shutil.get_terminal_size((88, 24)).columns)
 
 
 def can_paginate(session: botocore.session.Session, service: str, op: str) -> bool:
@@ -94,17 +99,27 @@ def _global_option_lines() -> list[str]:
         head = f"{option.name} {option.metavar}".strip()
         if option.arity == "many":
             head += " ..."
-        text = textwrap.wrap(option.help, _WIDTH - 31)
-        lines.append(f"  {head:<28} {text[0]}")
-        lines += [" " * 31 + more for more in text[1:]]
+        lines += _term(head, option.help, 28)
     return lines
 
 
+def _term(name: str, text: str, column: int) -> list[str]:
+    """``  name   text...``, the text wrapped to the terminal in its own column; on the
+    next line when the name is wider than the column."""
+    indent = " " * (column + 3)
+    body = textwrap.wrap(text, width() - len(indent), break_on_hyphens=False) or [""]
+    if len(name) > column:
+        return [f"  {name}"] + [indent + line for line in body]
+    return [f"  {name:<{column}} {body[0]}".rstrip()] + [
+        indent + line for line in body[1:]
+    ]
+
+
 def _columns(words: list[str]) -> list[str]:
-    width = max(map(len, words), default=0) + 2
-    per_line = max(1, (_WIDTH - 2) // width)
+    column = max(map(len, words), default=0) + 2
+    per_line = max(1, (width() - 2) // column)
     return [
-        "  " + "".join(w.ljust(width) for w in words[i : i + per_line]).rstrip()
+        "  " + "".join(w.ljust(column) for w in words[i : i + per_line]).rstrip()
         for i in range(0, len(words), per_line)
     ]
 
@@ -121,10 +136,12 @@ def service_help(model: ServiceModel) -> str:
         f"{model.service_name} <operation> help' shows parameters):",
     ]
     operations = operations_by_cli_name(model)
-    width = max(map(len, operations), default=0) + 2
+    # Names wider than a third of the line get their summary on the next line.
+    longest = max(map(len, operations), default=0)
+    column = min(longest + 1, width() // 3)
     for cli_name, op in operations.items():
         summary = first_sentence(model.operation_model(op).documentation)
-        lines.append(f"  {cli_name:<{width}}{summary}"[:_WIDTH].rstrip())
+        lines += _term(cli_name, summary, column)
     return "\n".join(lines)
 
 
@@ -137,7 +154,15 @@ def operation_help(model: ServiceModel, operation: OperationModel, pages: bool) 
         "",
     ]
     if pages:
-        lines += ["  Pageable: --paginate fetches every page in every target.", ""]
+        lines += [
+            *_wrap(
+                "Pageable: every page is fetched in every target by default; "
+                "--no-paginate, --page-size, --max-items and --starting-token "
+                "change that, as in the AWS CLI.",
+                indent="  ",
+            ),
+            "",
+        ]
     lines.append("Parameters:")
     shape = operation.input_shape
     if shape is None or not shape.members:
@@ -209,6 +234,10 @@ def _wrap(text: str, indent: str) -> list[str]:
         if lines:
             lines.append("")
         lines += textwrap.wrap(
-            paragraph, _WIDTH, initial_indent=indent, subsequent_indent=indent
+            paragraph,
+            width(),
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,  # never split --options or names
         )
     return lines

@@ -1,40 +1,38 @@
 """``multiregion <service> <operation> [--parameter value ...]``: the AWS CLI, fanned out.
 
 Exit codes: 0 every target succeeded (or only skipped ones failed, or
-``--allow-errors``), 1 some target failed, 2 usage error (nothing was sent),
-130 interrupted by Ctrl-C.
+``--allow-errors``), 1 some target failed (or listing the organization did), 2 usage
+error (nothing was sent), 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore
 import botocore.session
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
-from botocore.exceptions import ParamValidationError
+from botocore.config import Config
+from botocore.exceptions import ParamValidationError, ProfileNotFound
 from botocore.model import OperationModel, ServiceModel
-from botocore.utils import is_valid_endpoint_url
 
 from .. import __version__
 from .._dynamic import DynamicService
-from .._planning import (
-    TargetPlan,
-    account_targets,
-    only_enabled_regions,
-    organization_targets,
-)
+from .._planning import PlanningError, TargetPlan, plan_targets
 from .._results import TargetResult, TargetResults
-from .._secrets import Redactor
-from .._targets import Target
 from ._args import (
+    BINARY_FORMATS,
     GLOBAL_OPTIONS,
     CommandLine,
     UsageError,
@@ -44,6 +42,7 @@ from ._args import (
     split_command_line,
     split_values,
 )
+from ._console import Console, use_color
 from ._help import (
     USAGE,
     can_paginate,
@@ -53,47 +52,66 @@ from ._help import (
     service_help,
     top_help,
 )
-from ._output import Renderer, error_fields, target_columns
-from ._params import build_params
+from ._output import (
+    CREDENTIAL_OPERATIONS,
+    Renderer,
+    error_fields,
+    jsonable,
+    target_columns,
+)
+from ._paging import (
+    Paging,
+    choose_paging,
+    paginator_config,
+    shadowed_options,
+    starting_tokens,
+    truncation_notes,
+)
+from ._params import build_params, decode_blobs, skeleton
 from ._progress import LiveLine, Tracker
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-_redact = Redactor()
-
-
-def _err(text: str) -> None:
-    sys.stderr.write(_redact(text) + "\n")
-    sys.stderr.flush()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: run one command line, return its exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        _redact.add(os.environ.get(name))
+    console = Console()  # one per run: what it learns to hide stays in this run
+    console.learn_environment()
     try:
-        return _dispatch(split_command_line(args))
+        session = botocore.session.get_session()
+        line = split_command_line(args, _service_names(session))
+        console.color = use_color(line.value("--color"), sys.stderr)
+        return _dispatch(line, session, console)
     except UsageError as error:
-        _err(f"multiregion: error: {error}\n{USAGE}")
+        console.err(f"multiregion: error: {error}\n{USAGE}")
         return EXIT_USAGE
+    except PlanningError as error:  # AWS refused to list the organization
+        console.err(f"multiregion: {error}", alert=True)
+        return EXIT_FAILED
     except KeyboardInterrupt:
-        _err("interrupted")
+        console.err("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `multiregion help | head`: the reader has gone
         _silence_stdout()
         return EXIT_OK
 
 
-def _dispatch(line: CommandLine) -> int:
+def _service_names(session: botocore.session.Session) -> Callable[[str], bool]:
+    """Whether a word is a service name; botocore's list is read only if asked."""
+    names = functools.cache(lambda: frozenset(session.get_available_services()))
+    return lambda word: word in names()
+
+
+def _dispatch(
+    line: CommandLine, session: botocore.session.Session, console: Console
+) -> int:
     """Help, version or a call, depending on the words given."""
     if line.flag("--version"):
         print(f"multiregion {__version__} (botocore {botocore.__version__})")
         return EXIT_OK
     if line.flag("--debug"):
-        _enable_debug_logging()
-    session = botocore.session.get_session()
+        _enable_debug_logging(console)
     words = [word for word in line.words if word != "help"]
     if len(words) > 2:
         raise UsageError(
@@ -116,7 +134,9 @@ def _dispatch(line: CommandLine) -> int:
     if line.wants_help:
         pages = can_paginate(session, model.service_name, operation.name)
         return _print(operation_help(model, operation, pages))
-    return _run(line, session, model, operation)
+    if line.options.get("--generate-cli-skeleton"):
+        return _print_skeleton(operation, line.value("--generate-cli-skeleton"))
+    return _run(line, session, model, operation, console)
 
 
 def _print(text: str) -> int:
@@ -124,36 +144,254 @@ def _print(text: str) -> int:
     return EXIT_OK
 
 
+def _print_skeleton(operation: OperationModel, which: str | None) -> int:
+    """--generate-cli-skeleton: input for --cli-input-json, or one target's output."""
+    if which == "output":
+        entry = {"region": "REGION", "result": skeleton(operation.output_shape, True)}
+        return _print(json.dumps(jsonable([entry]), indent=2))
+    return _print(
+        json.dumps(jsonable(skeleton(operation.input_shape, False)), indent=2)
+    )
+
+
 def _run(
     line: CommandLine,
     session: botocore.session.Session,
     model: ServiceModel,
     operation: OperationModel,
+    console: Console,
 ) -> int:
     """Call ``operation`` in every target, print the results and the summary."""
-    fmt = output_format(line)
+    base = boto3.Session(botocore_session=session)
+    profiles = split_values(line, "--profile")
+    fmt = output_format(line, _configured(base, profiles, "output"))
     query = _compile_query(line.value("--query"))
-    known = [option.name for option in GLOBAL_OPTIONS]
-    params = build_params(operation, line.params, line.value("--cli-input-json"), known)
-    max_items = positive_int(line, "--max-items")
-    if max_items is not None and not line.flag("--paginate"):
-        raise UsageError("--max-items needs --paginate")
-    # Like the AWS CLI, --paginate is a no-op for an operation that has no pages.
-    paginate = line.flag("--paginate") and can_paginate(
-        session, model.service_name, operation.name
+    config = paginator_config(session, model.service_name, operation.name)
+    params, paging = _params_and_paging(line, operation, config, base, profiles)
+    renderer = Renderer(
+        fmt,
+        operation.name,
+        [],
+        query,
+        console.redact,
+        flatten_key=_flatten_key(line, fmt),
+        show_secrets=_show_secrets(line, model, operation),
+        color=use_color(line.value("--color"), sys.stdout),
     )
-    services = _dynamic_service(line, boto3.Session(botocore_session=session), model)
-    tracker = Tracker(services.targets)
+    verify = _verify(line, console)
+    if not line.flag("--no-sign-request"):  # else no credentials are loaded at all
+        for source in [base, *_known_profiles(base, profiles)]:
+            console.learn_credentials(source)
+    plan = _plan(line, model.service_name, base, profiles, verify, console)
+    services = _dynamic_service(line, model, base, plan, verify)
+    tokens = starting_tokens(paging.starting_tokens, services.targets)
+    tracker = Tracker(services.targets if not tokens else list(tokens))
     services = services.with_options(on_result=tracker.record)
-    columns = target_columns(services.targets)
-    renderer = Renderer(fmt, operation.name, columns, query, _redact)
+    renderer.columns = target_columns(services.targets)
 
     def call() -> TargetResults[Any]:
-        if paginate:
-            return services.paginate(operation.name, max_items=max_items, **params)
-        return services.call(operation.name, **params)
+        if not paging.enabled:
+            return services.call(operation.name, **params)
+        return services.paginate(
+            operation.name,
+            max_items=paging.max_items,
+            page_size=paging.page_size,
+            starting_tokens=tokens or None,
+            **params,
+        )
 
-    return _call_and_report(line, call, tracker, renderer)
+    if tokens and len(tokens) < len(services.targets):
+        console.err(f"resuming {len(tokens)} of {len(services.targets)} targets")
+    return _call_and_report(line, call, tracker, renderer, console, paging, config)
+
+
+def _configured(
+    base: boto3.Session, profiles: list[str] | None, name: str
+) -> str | None:
+    """A setting of the AWS CLI's: $AWS_DEFAULT_<NAME>, else the profile's (the first
+    --profile, else $AWS_PROFILE or default)."""
+    if name == "output" and os.environ.get("AWS_DEFAULT_OUTPUT"):
+        return os.environ["AWS_DEFAULT_OUTPUT"]
+    try:
+        source = base._session
+        if profiles:
+            source = boto3.Session(profile_name=profiles[0])._session
+        value = source.get_scoped_config().get(name)
+    except ProfileNotFound:  # reported as a usage error by the planning
+        return None
+    return str(value) if value is not None else None
+
+
+def _known_profiles(base: boto3.Session, profiles: list[str] | None) -> list[Any]:
+    known = set(base.available_profiles)
+    return [boto3.Session(profile_name=p) for p in profiles or () if p in known]
+
+
+def _params_and_paging(
+    line: CommandLine,
+    operation: OperationModel,
+    config: dict[str, Any] | None,
+    base: boto3.Session,
+    profiles: list[str] | None,
+) -> tuple[dict[str, Any], Paging]:
+    """The API parameters and how to page, each decided once."""
+    known = [option.name for option in GLOBAL_OPTIONS]
+    cli_input = line.value("--cli-input-json")
+    params = build_params(operation, line.params, cli_input, known)
+    shadowed = shadowed_options(line, operation)
+    paging = choose_paging(line, config, params, shadowed)
+    if shadowed and not paging.enabled:  # Route 53's --max-items: the operation's own
+        raw = {**line.params, **{name: line.values(name) for name in shadowed}}
+        params = build_params(operation, raw, cli_input, known)
+    if _binary_format(line, base, profiles) == "base64":
+        params = decode_blobs(params, operation.input_shape)
+    return params, paging
+
+
+def _binary_format(
+    line: CommandLine, base: boto3.Session, profiles: list[str] | None
+) -> str:
+    fmt = line.value("--cli-binary-format") or _configured(
+        base, profiles, "cli_binary_format"
+    )
+    if fmt is None:
+        return "base64"
+    if fmt not in BINARY_FORMATS:  # from the profile (the option's value is checked)
+        raise UsageError(
+            f"invalid cli_binary_format {fmt!r} in the profile; valid values: "
+            f"{', '.join(BINARY_FORMATS)}"
+        )
+    return fmt
+
+
+def _flatten_key(line: CommandLine, fmt: str) -> str | None:
+    key = line.value("--flatten")
+    if key is not None and fmt == "json":
+        raise UsageError(
+            "--flatten makes rows: use it with --output csv, table, text or jsonl"
+        )
+    return key
+
+
+def _show_secrets(
+    line: CommandLine, model: ServiceModel, operation: OperationModel
+) -> bool:
+    if not line.flag("--show-secrets"):
+        return False
+    if (model.service_name, operation.name) not in CREDENTIAL_OPERATIONS:
+        calls = sorted(
+            f"{s} {botocore.xform_name(o, '-')}" for s, o in CREDENTIAL_OPERATIONS
+        )
+        raise UsageError(
+            "--show-secrets is for calls that return credentials: " + ", ".join(calls)
+        )
+    return True
+
+
+def _verify(line: CommandLine, console: Console) -> bool | str | None:
+    """botocore's ``verify``: False (--no-verify-ssl), a CA bundle, or its default."""
+    bundle = line.value("--ca-bundle")
+    if line.flag("--no-verify-ssl"):
+        if bundle is not None:
+            raise UsageError("--no-verify-ssl and --ca-bundle: choose one")
+        # One line here instead of urllib3's warning for every request.
+        warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+        console.err("warning: TLS certificates are not checked (--no-verify-ssl)")
+        return False
+    if bundle is not None and not Path(bundle).expanduser().is_file():
+        raise UsageError(f"--ca-bundle {bundle!r}: no such file")
+    return str(Path(bundle).expanduser()) if bundle is not None else None
+
+
+def _plan(
+    line: CommandLine,
+    service: str,
+    base: boto3.Session,
+    profiles: list[str] | None,
+    verify: bool | str | None,
+    console: Console,
+) -> TargetPlan:
+    """The command line's planning choices, converted once; the library plans.
+
+    Whatever the plan left out (suspended or excluded accounts, regions not
+    enabled) is listed on stderr: never silently.
+    """
+    regions = split_values(line, "--regions")
+    endpoint = line.value("--endpoint-url")
+    if endpoint is not None:  # http://user:password@host: errors quote the URL
+        console.redact.add_endpoint(endpoint)
+    try:
+        plan = plan_targets(
+            service,
+            regions="all" if regions and "all" in regions else regions,
+            profiles=profiles,
+            accounts=split_values(line, "--accounts"),
+            organization=line.flag("--organization"),
+            ous=split_values(line, "--ous"),
+            exclude_accounts=split_values(line, "--exclude-accounts"),
+            role_name=line.value("--role-name"),
+            external_id=line.value("--external-id"),
+            endpoint_url=endpoint,
+            enabled_regions_only=line.flag("--enabled-regions-only"),
+            session=base,
+            verify=verify,
+        )
+    except (ValueError, TypeError) as error:
+        raise UsageError(_as_options(str(error))) from None
+    for name, reason in plan.skipped.items():
+        console.err(f"skipped {name}: {reason}")
+    if not plan.targets:
+        raise UsageError("no targets left to call (see the skipped lines above)")
+    return plan
+
+
+# The library's names for the planning choices, as the command line spells them.
+_OPTION_NAMES = {
+    "role_name": "--role-name",
+    "exclude_accounts": "--exclude-accounts",
+    "accounts and organization": "--accounts and --organization",
+    "organization": "--organization",
+    "profiles": "--profile",
+    "ous": "--ous",
+    "endpoint_url": "--endpoint-url",
+}
+
+
+def _as_options(message: str) -> str:
+    for name, option in _OPTION_NAMES.items():
+        if message.startswith(name) or f" {name}" in message:
+            return message.replace(name, option, 1)
+    return message
+
+
+def _dynamic_service(
+    line: CommandLine,
+    model: ServiceModel,
+    base: boto3.Session,
+    plan: TargetPlan,
+    verify: bool | str | None,
+) -> DynamicService:
+    codes = [c for v in line.values("--ignore-error-codes") for c in v.split(",") if c]
+    try:
+        return DynamicService(
+            model.service_name,
+            targets=plan,
+            session=base,
+            config=_client_config(line),
+            verify=verify,
+            max_workers=positive_int(line, "--max-workers"),
+            timeout=positive_float(line, "--timeout"),
+            ignore_error_codes=codes,
+        )
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _client_config(line: CommandLine) -> Config | None:
+    """botocore Config from the command line's options (None: the runtime's own)."""
+    if line.flag("--no-sign-request"):
+        return Config(signature_version=botocore.UNSIGNED)
+    return None
 
 
 def _compile_query(expression: str | None) -> Callable[[Any], Any] | None:
@@ -166,121 +404,14 @@ def _compile_query(expression: str | None) -> Callable[[Any], Any] | None:
     return compiled.search  # type: ignore[no-any-return]
 
 
-def _dynamic_service(
-    line: CommandLine, session: boto3.Session, model: ServiceModel
-) -> DynamicService:
-    """The targets: each profile (or the default credentials) x each region."""
-    profiles = line.values("--profile")
-    _check_profiles(session, profiles)
-    regions: list[str] | str | None = split_values(line.values("--regions")) or None
-    if regions is not None and "all" in regions:
-        regions = "all"
-    endpoint = line.value("--endpoint-url")
-    if endpoint is not None:  # http://user:password@host: errors quote the URL
-        _redact.add_endpoint(endpoint)
-        if not is_valid_endpoint_url(endpoint):  # botocore's own check, before any call
-            raise UsageError(
-                f"invalid --endpoint-url {endpoint!r}: expected http(s)://host"
-            )
-    codes = [c for v in line.values("--ignore-error-codes") for c in v.split(",") if c]
-    try:
-        services = DynamicService(
-            model.service_name,
-            regions=regions,
-            session=session,
-            max_workers=positive_int(line, "--max-workers"),
-            timeout=positive_float(line, "--timeout"),
-            ignore_error_codes=codes,
-        )
-        account_plan = _account_plan(line, session, services.regions, profiles)
-        if account_plan is not None:
-            return services.with_targets(
-                [replace(t, endpoint_url=endpoint) for t in account_plan]
-            )
-        if endpoint is None and not profiles:
-            return services
-        sources: list[str | None] = [*profiles] or [None]
-        return services.with_targets(
-            [
-                Target(region=region, endpoint_url=endpoint, profile=profile)
-                for profile in sources
-                for region in services.regions
-            ]
-        )
-    except (ValueError, TypeError) as error:
-        raise UsageError(str(error)) from None
-
-
-def _account_plan(
-    line: CommandLine, session: boto3.Session, regions: list[str], profiles: list[str]
-) -> list[Target] | None:
-    """Targets from --accounts or --organization (None when neither is given).
-
-    Accounts and regions left out (suspended, excluded, region not enabled) are
-    listed on stderr: never silently.
-    """
-    accounts = split_values(line.values("--accounts"))
-    organization = line.flag("--organization")
-    if not accounts and not organization:
-        return None
-    role = line.value("--role-name")
-    if role is None:
-        raise UsageError("--accounts and --organization need --role-name NAME")
-    if len(profiles) > 1:
-        raise UsageError("--accounts and --organization take at most one --profile")
-    base = boto3.Session(profile_name=profiles[0]) if profiles else session
-    external_id = line.value("--external-id")
-    exclude = split_values(line.values("--exclude-accounts"))
-    if organization:
-        ous = split_values(line.values("--ous"))
-        plan = organization_targets(
-            base, regions, role, ous=ous, exclude=exclude, external_id=external_id
-        )
-    else:
-        chosen = [a for a in accounts if a not in exclude]
-        targets = account_targets(
-            regions,
-            chosen,
-            role,
-            profile=profiles[0] if profiles else None,
-            external_id=external_id,
-        )
-        plan = TargetPlan(targets, {a: "excluded" for a in accounts if a in exclude})
-    if line.flag("--enabled-regions-only"):
-        enabled = only_enabled_regions(plan.targets, session=base)
-        plan = TargetPlan(enabled.targets, {**plan.skipped, **enabled.skipped})
-    for name, reason in plan.skipped.items():
-        _err(f"skipped {name}: {reason}")
-    if not plan.targets:
-        raise UsageError("no targets left to call (see the skipped lines above)")
-    return plan.targets
-
-
-def _check_profiles(session: boto3.Session, profiles: list[str]) -> None:
-    known = session.available_profiles
-    for profile in profiles:
-        if profile not in known:
-            listed = ", ".join(known) if known else "none are configured"
-            raise UsageError(f"unknown profile {profile!r}; known profiles: {listed}")
-    for source in [session, *(boto3.Session(profile_name=p) for p in profiles)]:
-        _learn_secret(source)
-
-
-def _learn_secret(session: boto3.Session) -> None:
-    """Remember the session's secret so that no message or log can print it."""
-    try:
-        credentials = session.get_credentials()
-    except Exception:  # noqa: BLE001 - no credentials: then each target reports it
-        return
-    if credentials is not None:
-        _redact.add(credentials.access_key, credentials.secret_key, credentials.token)
-
-
 def _call_and_report(
     line: CommandLine,
     call: Callable[[], TargetResults[Any]],
     tracker: Tracker,
     renderer: Renderer,
+    console: Console,
+    paging: Paging,
+    config: dict[str, Any] | None,
 ) -> int:
     live = None
     if sys.stderr.isatty() and not line.flag("--no-progress"):
@@ -294,29 +425,40 @@ def _call_and_report(
     except KeyboardInterrupt:
         if live is not None:
             live.stop()
-        return _interrupted(tracker, renderer, time.monotonic() - start)
+        return _interrupted(tracker, renderer, console, time.monotonic() - start)
     finally:
         if live is not None:
             live.stop()
     _write(renderer, results)
-    _err(f"{results.summary()} in {time.monotonic() - start:.1f} s")
-    _report_errors(results, line.flag("--debug"))
+    resume = results.resume_tokens() if paging.max_items else {}
+    for note in truncation_notes(results, paging, config, resume):
+        console.err(note)
+    if renderer.nested_columns and renderer.flatten_key is None:
+        first = renderer.nested_columns[0]
+        console.err(
+            f"hint: column {first} holds a list; --flatten {first} gives one row "
+            "per element"
+        )
+    console.err(f"{results.summary()} in {time.monotonic() - start:.1f} s")
+    _report_errors(results, line.flag("--debug"), console)
     failed = bool(results.errors())
     return EXIT_FAILED if failed and not line.flag("--allow-errors") else EXIT_OK
 
 
-def _interrupted(tracker: Tracker, renderer: Renderer, elapsed: float) -> int:
+def _interrupted(
+    tracker: Tracker, renderer: Renderer, console: Console, elapsed: float
+) -> int:
     """Ctrl-C: print what had finished, say what had not, exit 130."""
     finished = TargetResults(tracker.finished())
     _write(renderer, finished)
     total = len(tracker.targets)
     failed = len(finished.errors())
-    _err(
+    console.err(
         f"interrupted after {elapsed:.1f} s: {len(finished)} of {total} targets "
         f"finished ({len(finished) - failed} ok, {failed} failed), "
         f"{total - len(finished)} did not"
     )
-    _report_errors(finished, debug=False)
+    _report_errors(finished, False, console)
     return EXIT_INTERRUPTED
 
 
@@ -336,7 +478,7 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _report_errors(results: TargetResults[Any], debug: bool) -> None:
+def _report_errors(results: TargetResults[Any], debug: bool, console: Console) -> None:
     """Each failed target's code and message; identical errors once, with their targets."""
     groups: dict[tuple[str, str], list[TargetResult[Any]]] = {}
     for result in results:
@@ -344,27 +486,34 @@ def _report_errors(results: TargetResults[Any], debug: bool) -> None:
             fields = error_fields(result)
             groups.setdefault((fields["code"], fields["message"]), []).append(result)
     for (code, message), failed in groups.items():
-        label = "skipped" if all(r.skipped for r in failed) else "error"
+        skipped = all(r.skipped for r in failed)
+        label = "skipped" if skipped else "error"
         names = [r.target.short_name for r in failed]
         where = names[0] if len(names) == 1 else f"{len(names)} targets"
-        _err(f"  {label} {where}: {code}: {message}")
+        console.err(f"  {label} {where}: {code}: {message}", alert=not skipped)
         if len(names) > 1:
-            _err(f"    in {', '.join(names)}")
+            console.err(f"    in {', '.join(names)}")
         if debug:
             error = failed[0].error
             assert error is not None
-            _err("".join(traceback.format_exception(error)).rstrip())
+            console.err("".join(traceback.format_exception(error)).rstrip())
 
 
 class _RedactingFormatter(logging.Formatter):
+    def __init__(self, fmt: str, redact: Callable[[str], str]) -> None:
+        super().__init__(fmt)
+        self._redact = redact
+
     def format(self, record: logging.LogRecord) -> str:
-        return _redact(super().format(record))
+        return self._redact(super().format(record))
 
 
-def _enable_debug_logging() -> None:
+def _enable_debug_logging(console: Console) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        _RedactingFormatter("%(asctime)s %(threadName)s %(name)s: %(message)s")
+        _RedactingFormatter(
+            "%(asctime)s %(threadName)s %(name)s: %(message)s", console.redact
+        )
     )
     for name in ("multiregion", "botocore", "boto3", "urllib3"):
         logger = logging.getLogger(name)

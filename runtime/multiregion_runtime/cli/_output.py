@@ -1,7 +1,9 @@
 """Output formats: json (grouped by target), and rows for jsonl, csv, table and text.
 
 Every row starts with the target's columns (``region``, and ``account`` or
-``profile`` when targets carry them), so rows from many regions stay apart.
+``profile`` when targets carry them), so rows from many regions stay apart. A
+target's rows are the items of its one list (``QueueUrls``, ``Reservations``);
+``--flatten KEY`` turns one more level of lists (``Instances``) into rows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,36 @@ from .._secrets import masked
 from .._targets import Target
 
 Query = Callable[[Any], Any]
+
+#: Calls whose purpose is to return credentials: --show-secrets may print them.
+CREDENTIAL_OPERATIONS = frozenset(
+    {
+        ("sts", "AssumeRole"),
+        ("sts", "AssumeRoleWithSAML"),
+        ("sts", "AssumeRoleWithWebIdentity"),
+        ("sts", "AssumeRoot"),
+        ("sts", "GetFederationToken"),
+        ("sts", "GetSessionToken"),
+        ("sso", "GetRoleCredentials"),
+        ("iam", "CreateAccessKey"),
+        ("cognito-identity", "GetCredentialsForIdentity"),
+        ("ecr", "GetAuthorizationToken"),
+        ("ecr-public", "GetAuthorizationToken"),
+        ("codeartifact", "GetAuthorizationToken"),
+        ("redshift", "GetClusterCredentials"),
+        ("redshift", "GetClusterCredentialsWithIAM"),
+        ("redshift-serverless", "GetCredentials"),
+    }
+)
+_BOLD, _RED, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[0m"
+
+
+def bold(text: str, color: bool) -> str:
+    return f"{_BOLD}{text}{_RESET}" if color and text else text
+
+
+def red(text: str, color: bool) -> str:
+    return f"{_RED}{text}{_RESET}" if color and text else text
 
 
 def target_columns(targets: Sequence[Target]) -> list[str]:
@@ -54,13 +86,15 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def shown_value(result: TargetResult[Any], query: Query | None) -> Any:
-    """What is printed for one target: its value without ResponseMetadata or
-    credentials (shown as "****"), queried."""
+def shown_value(
+    result: TargetResult[Any], query: Query | None, show_secrets: bool = False
+) -> Any:
+    """What is printed for one target: its value without ResponseMetadata, with
+    credentials shown as "****" (unless ``show_secrets``), queried."""
     value = result.value
     if isinstance(value, dict):
         value = {k: v for k, v in value.items() if k != "ResponseMetadata"}
-    value = jsonable(masked(value))
+    value = jsonable(value if show_secrets else masked(value))
     return query(value) if query is not None and value is not None else value
 
 
@@ -87,9 +121,10 @@ def records(value: Any) -> list[Any]:
     """The rows in one target's value.
 
     The items of its one list (``QueueUrls``, ``SecurityGroups``) when it has exactly
-    one; else the value itself as a single row. Empty results give no rows.
+    one; else the value itself as a single row. Empty results (None, [], {}) give no
+    rows; 0, false and "" are values like any other, one row each.
     """
-    if not value:
+    if value is None or value == [] or value == {}:
         return []
     if isinstance(value, list):
         return [_record(item, "value") for item in value]
@@ -99,6 +134,34 @@ def records(value: Any) -> list[Any]:
             return [_record(item, lists[0]) for item in value[lists[0]]]
         return [value]
     return [{"value": value}]
+
+
+def flattened(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """One row per element of each row's list ``key``, with the row's other fields.
+
+    ``--flatten Instances`` on describe-instances: a row per instance, each with its
+    reservation's ReservationId and OwnerId. An element's own fields win over its
+    parent's of the same name. A row without the list (or with an empty one) stays.
+    """
+    out = []
+    for row in rows:
+        items = row.get(key)
+        if not isinstance(items, list) or not items:
+            out.append(row)
+            continue
+        parent = {k: v for k, v in row.items() if k != key}
+        out += [{**parent, **_record(item, key)} for item in items]
+    return out
+
+
+def nested_list_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Keys whose values are lists of structures: candidates for --flatten."""
+    names: dict[str, None] = {}
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+                names[key] = None
+    return list(names)
 
 
 def _record(item: Any, key: str) -> dict[str, Any]:
@@ -141,7 +204,12 @@ def _compact(value: Any) -> str:
 
 
 class Renderer:
-    """Writes the results of one run in one format."""
+    """Writes the results of one run in one format.
+
+    ``flatten_key`` (row formats) makes one row per element of that list;
+    ``show_secrets`` prints credentials instead of "****"; ``color`` makes the
+    table's title and header bold.
+    """
 
     def __init__(
         self,
@@ -150,23 +218,36 @@ class Renderer:
         columns: list[str],
         query: Query | None,
         redact: Callable[[str], str] = str,
+        *,
+        flatten_key: str | None = None,
+        show_secrets: bool = False,
+        color: bool = False,
     ) -> None:
         self.fmt = fmt
         self.title = title
         self.columns = columns
         self.query = query
         self.redact = redact
+        self.flatten_key = flatten_key
+        self.show_secrets = show_secrets
+        self.color = color
+        #: After write: list columns a --flatten would have turned into rows.
+        self.nested_columns: list[str] = []
 
     def write(self, results: Sequence[TargetResult[Any]], out: TextIO) -> None:
         if self.fmt == "json":
             json.dump(self.grouped(results), out, indent=2)
             out.write("\n")
             return
+        rows = self.rows(results)
+        if self.flatten_key is not None:
+            rows = flattened(rows, self.flatten_key)
         if self.fmt == "jsonl":
-            for row in self.rows(results):
+            for row in rows:
                 out.write(json.dumps(row) + "\n")
             return
-        flat = [flatten(row, self.fmt == "table") for row in self.rows(results)]
+        self.nested_columns = nested_list_columns(rows)
+        flat = [flatten(row, self.fmt == "table") for row in rows]
         header = _header(self.columns, flat)
         if self.fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
@@ -176,7 +257,7 @@ class Renderer:
             for row in flat:
                 out.write("\t".join(row.get(c, "") for c in header) + "\n")
         else:
-            out.write(table(self.title, header, flat))
+            out.write(table(self.title, header, flat, self.color))
 
     def grouped(self, results: Sequence[TargetResult[Any]]) -> list[dict[str, Any]]:
         """json: one entry per target, holding its result or its error (or both)."""
@@ -184,7 +265,7 @@ class Renderer:
         for result in results:
             entry = _target_fields(result.target, self.columns)
             if result.value is not None or result.error is None:
-                entry["result"] = shown_value(result, self.query)
+                entry["result"] = shown_value(result, self.query, self.show_secrets)
             if result.error is not None:
                 entry["error"] = error_fields(result, self.redact)
             entries.append(entry)
@@ -195,7 +276,8 @@ class Renderer:
         rows = []
         for result in results:
             fields = _target_fields(result.target, self.columns)
-            for record in records(shown_value(result, self.query)):
+            shown = shown_value(result, self.query, self.show_secrets)
+            for record in records(shown):
                 # The target's columns come first and win over a same-named key.
                 rows.append({**fields, **_without(record, fields)})
         return rows
@@ -212,7 +294,9 @@ def _header(columns: list[str], rows: list[dict[str, str]]) -> list[str]:
     return list(names)
 
 
-def table(title: str, header: list[str], rows: list[dict[str, str]]) -> str:
+def table(
+    title: str, header: list[str], rows: list[dict[str, str]], color: bool = False
+) -> str:
     """An AWS-CLI-like box: the title, a header line, one line per row."""
     widths = [len(name) for name in header]
     for row in rows:
@@ -223,8 +307,11 @@ def table(title: str, header: list[str], rows: list[dict[str, str]]) -> str:
         widths[-1] += spare
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     inner = len(rule) - 2
-    lines = ["+" + "-" * inner + "+", "|" + title.center(inner) + "|", rule]
-    lines.append(_table_line(header, widths))
+    centred = title.center(inner)
+    padding = centred[: len(centred) - len(centred.lstrip())]
+    titled = padding + bold(title, color) + " " * (inner - len(padding) - len(title))
+    lines = ["+" + "-" * inner + "+", "|" + titled + "|", rule]
+    lines.append(_table_line(header, widths, color))
     lines.append(rule)
     for row in rows:
         lines.append(_table_line([row.get(name, "") for name in header], widths))
@@ -234,7 +321,9 @@ def table(title: str, header: list[str], rows: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _table_line(cells: list[str], widths: list[int]) -> str:
-    return (
-        "|" + "|".join(f" {c:<{w}} " for c, w in zip(cells, widths, strict=True)) + "|"
-    )
+def _table_line(cells: list[str], widths: list[int], color: bool = False) -> str:
+    padded = [
+        " " + bold(c, color) + " " * (w - len(c) + 1)
+        for c, w in zip(cells, widths, strict=True)
+    ]
+    return "|" + "|".join(padded) + "|"

@@ -8,6 +8,8 @@ the type its shape in the model asks for, so errors name the option and the type
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
 import json
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 
 import botocore
 from botocore.model import OperationModel, Shape, StructureShape
+from botocore.utils import ArgumentGenerator
 
 from ._args import UsageError
 
@@ -330,3 +333,41 @@ class _Shorthand:
         while self.pos < len(self.text) and self.text[self.pos] not in stop:
             self.pos += 1
         return self.text[start : self.pos]
+
+
+def decode_blobs(value: Any, shape: Shape | None, where: str = "") -> Any:
+    """``value`` with every blob given as text base64-decoded (--cli-binary-format
+    base64, the AWS CLI v2 default); ``fileb://`` blobs are bytes already."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "blob" and isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise UsageError(
+                f"{where or 'a blob'}: invalid base64 {value[:40]!r}; pass base64, "
+                "fileb://path, or --cli-binary-format raw-in-base64-out to send "
+                "the text itself"
+            ) from None
+    if kind == "structure" and isinstance(value, dict):
+        members = shape.members  # type: ignore[attr-defined]
+        return {
+            k: decode_blobs(v, members.get(k), f"{where}.{k}" if where else k)
+            for k, v in value.items()
+        }
+    if kind == "list" and isinstance(value, list):
+        member = shape.member  # type: ignore[attr-defined]
+        return [decode_blobs(v, member, f"{where}[{i}]") for i, v in enumerate(value)]
+    if kind == "map" and isinstance(value, dict):
+        inner = shape.value  # type: ignore[attr-defined]
+        return {k: decode_blobs(v, inner, f"{where}.{k}") for k, v in value.items()}
+    return value
+
+
+def skeleton(shape: Shape | None, output: bool) -> Any:
+    """A template of ``shape`` as the AWS CLI's --generate-cli-skeleton prints it:
+    empty values for input, member names as values for output."""
+    if shape is None:
+        return {}
+    return ArgumentGenerator(use_member_names=output).generate_skeleton(shape)
