@@ -161,6 +161,8 @@ def organization_targets(
     accounts = organization_accounts(
         session, ous=ous, exclude=exclude, endpoint_url=endpoint_url, verify=verify
     )
+    if not accounts.active:  # every account suspended or excluded: say so, no error
+        return TargetPlan([], dict(accounts.skipped))
     sts: Any = _client(session, "sts", endpoint_url, verify)
     own = sts.get_caller_identity()["Account"]
     targets = account_targets(
@@ -351,7 +353,7 @@ def _account_plan(
     if organization:
         source = _profile_session(session, profiles)
         try:
-            return organization_targets(
+            plan = organization_targets(
                 source,
                 regions,
                 role_name,
@@ -363,6 +365,12 @@ def _account_plan(
             )
         except (ClientError, BotoCoreError) as error:
             raise PlanningError(_organization_failure(error)) from error
+        if not plan.targets and not plan.skipped:
+            raise PlanningError(
+                "the organization listed no accounts"
+                + (" under the OUs given" if ous else "")
+            )
+        return plan
     assert accounts is not None
     excluded = set(exclude)
     chosen = [a for a in accounts if a not in excluded]

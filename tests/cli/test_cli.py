@@ -287,11 +287,11 @@ def test_map_shorthand_and_integer_values_reach_the_service(server: str) -> None
     assert attributes["Attributes"]["DelaySeconds"] == "3"
 
 
-def test_paginate_merges_every_page_and_max_items_caps_it(server: str) -> None:
-    base = ("logs", "describe-log-groups", "--regions", "eu-west-1", "--limit", "2")
-    one_page = json.loads(cli(*base, url=server).stdout)[0]["result"]
+def test_every_page_is_merged_and_max_items_caps_it(server: str) -> None:
+    base = ("logs", "describe-log-groups", "--regions", "eu-west-1")
+    one_page = json.loads(cli(*base, "--limit", "2", url=server).stdout)[0]["result"]
     assert len(one_page["logGroups"]) == 2 and "nextToken" in one_page
-    every = json.loads(cli(*base, "--paginate", url=server).stdout)[0]["result"]
+    every = json.loads(cli(*base, "--page-size", "2", url=server).stdout)[0]["result"]
     assert [g["logGroupName"] for g in every["logGroups"]] == [
         f"/app/{i}" for i in range(7)
     ]

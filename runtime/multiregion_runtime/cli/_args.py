@@ -45,7 +45,7 @@ GLOBAL_OPTIONS = (
         "--regions",
         "many",
         "regions to call: names, 'all', or patterns such as 'eu-*' "
-        "(default: every region offering the service)",
+        "(default: every region offering the service); '--' ends the list",
         "REGION",
     ),
     GlobalOption(
@@ -93,8 +93,8 @@ GLOBAL_OPTIONS = (
     GlobalOption(
         "--no-paginate",
         "flag",
-        "one call per target: only the first page (pageable operations fetch every "
-        "page by default, as do the operation's own token options)",
+        "one call per target, the first page only (as when the operation's own "
+        "token or limit parameter is given); by default every page is fetched",
     ),
     GlobalOption(
         "--paginate", "flag", "fetch every page (the default; kept for old scripts)"

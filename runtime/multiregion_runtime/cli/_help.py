@@ -132,8 +132,11 @@ def service_help(model: ServiceModel) -> str:
         name,
         *_wrap(first_paragraph(model.documentation), indent="  "),
         "",
-        "Operations ('multiregion "
-        f"{model.service_name} <operation> help' shows parameters):",
+        *_wrap(
+            f"Operations ('multiregion {model.service_name} <operation> help' "
+            "shows parameters):",
+            indent="",
+        ),
     ]
     operations = operations_by_cli_name(model)
     # Names wider than a third of the line get their summary on the next line.
