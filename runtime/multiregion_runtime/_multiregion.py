@@ -397,7 +397,8 @@ class MultiRegionClient:
     ) -> tuple[Target, ...]:
         checked_in = None
         if isinstance(targets, TargetPlan):  # its regions were validated when planned
-            targets, checked_in = targets.targets, targets.regions_checked_in
+            checked_in = targets.regions_checked_in
+            targets = targets.targets
         if isinstance(targets, Target) or not isinstance(targets, Sequence):
             raise TypeError(f"targets must be a list of Target, got {targets!r}")
         if not targets:

@@ -26,6 +26,19 @@ from ._regions import (
 )
 from ._targets import Target, TargetPlan
 
+__all__ = [
+    "OrganizationAccounts",
+    "PlanningError",
+    "TargetPlan",
+    "account_targets",
+    "check_endpoint_url",
+    "only_enabled_regions",
+    "organization_accounts",
+    "organization_targets",
+    "plan_targets",
+    "profile_targets",
+]
+
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ENABLED = {"opt-in-not-required", "opted-in"}
 # A region of each partition that no account can disable (not opt-in).

@@ -25,6 +25,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from multiregion_runtime.cli import main
 from tests.cli.test_cli import cli
 from tests.helpers import FAKE_SECRET, free_port
 
@@ -535,3 +536,21 @@ def test_organization_listing_uses_the_endpoint_and_the_profile(
     assert done.returncode == 0, done.stderr
     accounts = {row["account"] for row in csv.DictReader(io.StringIO(done.stdout))}
     assert member_id in accounts and len(accounts) == 2  # the member and the caller's
+
+
+def test_enabled_regions_only_for_the_callers_own_account(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In process, under moto: no --accounts, so the caller's own account is asked.
+    args = [
+        "sqs",
+        "list-queues",
+        "--regions",
+        EU,
+        "ap-east-1",
+        "--enabled-regions-only",
+    ]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert [entry["region"] for entry in json.loads(out)] == [EU]
+    assert "skipped ap-east-1: region not enabled in this account" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import boto3
@@ -12,11 +13,13 @@ from moto import mock_aws
 
 from multiregion import (
     DynamicService,
+    PlanningError,
     StaticCredentials,
     Target,
     account_targets,
     only_enabled_regions,
     organization_targets,
+    plan_targets,
     profile_targets,
 )
 from tests.helpers import FAKE_SECRET, moto_process
@@ -287,3 +290,141 @@ def test_no_secret_in_target_reprs_errors_or_logs(
 def test_bad_target_input_is_refused(call: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# -- plan_targets: every planning choice at once --------------------------------------
+
+
+def test_plan_targets_accounts_with_exclusions_and_an_endpoint(
+    session: boto3.Session,
+) -> None:
+    plan = plan_targets(
+        "sqs",
+        regions=["eu-west-*", "us-east-1"],
+        accounts=[ACCOUNT_A, ACCOUNT_B],
+        exclude_accounts=[ACCOUNT_B],
+        role_name="Reader",
+        external_id="shared-secret-id",
+        endpoint_url="http://user:pw@127.0.0.1:5000",
+        session=session,
+    )
+    assert [(t.account_id, t.region) for t in plan.targets] == [
+        (ACCOUNT_A, "eu-west-1"),
+        (ACCOUNT_A, "eu-west-2"),
+        (ACCOUNT_A, "eu-west-3"),
+        (ACCOUNT_A, "us-east-1"),
+    ]
+    assert plan.skipped == {ACCOUNT_B: "excluded"}
+    assert all(
+        t.role_arn == f"arn:aws:iam::{ACCOUNT_A}:role/Reader" for t in plan.targets
+    )
+    assert {t.external_id for t in plan.targets} == {"shared-secret-id"}
+    assert {t.endpoint_url for t in plan.targets} == {"http://user:pw@127.0.0.1:5000"}
+    assert "pw" not in repr(plan)
+    # A global service is called once per account, at its partition endpoint.
+    iam = plan_targets("iam", regions="all", accounts=[ACCOUNT_A], role_name="R")
+    assert [t.region for t in iam.targets] == ["aws-global"]
+
+
+def test_a_plan_is_used_as_is_without_validating_its_regions_again(
+    session: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = plan_targets("sqs", regions=["eu-west-1", "us-east-1"], session=session)
+    checked: list[str] = []
+
+    def counting(name: str, partition: str) -> None:
+        checked.append(name)
+
+    monkeypatch.setattr("multiregion_runtime._multiregion.check_region", counting)
+    sqs = DynamicService("sqs", targets=plan, session=session)
+    assert [t.region for t in sqs.targets] == ["eu-west-1", "us-east-1"]
+    assert checked == []  # planned once, validated once
+    DynamicService("sqs", targets=list(plan.targets), session=session)
+    assert checked == ["eu-west-1", "us-east-1"]  # a plain list is checked
+
+
+def test_plan_targets_profiles_times_regions(
+    session: boto3.Session, tmp_path: Any
+) -> None:
+    config = tmp_path / "aws-config"
+    config.write_text(
+        "[profile a]\nregion = us-east-1\n[profile b]\nregion = us-east-1\n"
+    )
+    plan = plan_targets(
+        "sqs",
+        regions=["eu-west-1", "us-east-1"],
+        profiles=["a", "b"],
+        session=boto3.Session(),
+    )
+    assert [(t.profile, t.region) for t in plan.targets] == [
+        ("a", "eu-west-1"),
+        ("a", "us-east-1"),
+        ("b", "eu-west-1"),
+        ("b", "us-east-1"),
+    ]
+
+
+def test_enabled_regions_only_works_for_the_callers_own_account(
+    aws: None, session: boto3.Session
+) -> None:
+    plan = plan_targets(
+        "sqs",
+        regions=["eu-west-1", "ap-east-1"],
+        enabled_regions_only=True,
+        session=session,
+    )
+    assert [t.region for t in plan.targets] == ["eu-west-1"]
+    assert plan.skipped == {"ap-east-1": "region not enabled in this account"}
+
+
+def test_plan_targets_lists_the_organization_at_the_endpoint() -> None:
+    with moto_process() as url:
+        org = boto3.client("organizations", "us-east-1", endpoint_url=url)
+        org.create_organization(FeatureSet="ALL")
+        created = org.create_account(Email="w@example.com", AccountName="web")
+        web = created["CreateAccountStatus"]["AccountId"]
+        plan = plan_targets(
+            "sqs",
+            regions=["eu-west-1"],
+            organization=True,
+            role_name="OrgReader",
+            endpoint_url=url,
+        )
+        assert web in {t.account_id for t in plan.targets}
+        assert {t.endpoint_url for t in plan.targets} == {url}
+        with pytest.raises(PlanningError, match="ParentNotFoundException"):
+            plan_targets(
+                "sqs",
+                regions=["eu-west-1"],
+                organization=True,
+                ous=["ou-abcd-12345678"],
+                role_name="OrgReader",
+                endpoint_url=url,
+            )
+
+
+@pytest.mark.parametrize(
+    "choices, message",
+    [
+        ({"regions": ""}, "regions is blank"),
+        ({"regions": []}, "regions must be a non-empty list"),
+        ({"regions": [" "]}, "regions holds blank"),
+        ({"accounts": [], "role_name": "R"}, "accounts must be a non-empty list"),
+        ({"accounts": [""], "role_name": "R"}, "accounts holds blank"),
+        ({"organization": True, "ous": [], "role_name": "R"}, "ous must be"),
+        ({"profiles": []}, "profiles must be a non-empty list"),
+        ({"profiles": ["nobody"]}, "unknown profile 'nobody'"),
+        ({"accounts": [ACCOUNT_A]}, "need a role_name"),
+        ({"role_name": "R"}, "need accounts or organization"),
+        ({"endpoint_url": "ftp://host"}, "invalid endpoint_url"),
+        ({"endpoint_url": "http://[::1"}, "invalid endpoint_url"),
+        ({"regions": ["eu-wst-1"]}, "unknown region 'eu-wst-1'"),
+    ],
+)
+def test_plan_targets_refuses_bad_choices_before_any_request(
+    choices: dict[str, Any], message: str, session: boto3.Session
+) -> None:
+    calls = record(session, "before-call")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plan_targets("sqs", session=session, **choices)
+    assert calls == []

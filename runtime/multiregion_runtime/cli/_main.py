@@ -185,7 +185,7 @@ def _run(
     plan = _plan(line, model.service_name, base, profiles, verify, console)
     services = _dynamic_service(line, model, base, plan, verify)
     tokens = starting_tokens(paging.starting_tokens, services.targets)
-    tracker = Tracker(services.targets if not tokens else list(tokens))
+    tracker = Tracker(services.targets if not tokens else tuple(tokens))
     services = services.with_options(on_result=tracker.record)
     renderer.columns = target_columns(services.targets)
 
