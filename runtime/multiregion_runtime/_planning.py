@@ -84,14 +84,8 @@ def account_targets(
     directly: assuming a role into one's own account needs a trust policy that is
     often absent, and is not needed.
     """
-    _check_list("account_ids", account_ids)
-    bad = [a for a in account_ids if not isinstance(a, str) or not _ACCOUNT_ID.match(a)]
-    if bad:
-        raise ValueError(f"account ids must be 12 digits, got {bad!r}")
-    if not isinstance(role_name, str) or not re.match(r"^[\w+=,.@/-]+$", role_name):
-        raise ValueError(
-            f"role_name must be an IAM role name (or path/name), got {role_name!r}"
-        )
+    _check_account_ids("account_ids", account_ids)
+    _check_role_name(role_name)
     _check_regions(regions)
     targets = []
     for account in account_ids:
@@ -274,14 +268,17 @@ def plan_targets(
     session = session or boto3.Session()
     partition = partition_of_region(session.region_name or "") or "aws"
     names = _planned_regions(session, service, regions, partition)
+    for name, values in (("profiles", profiles), ("ous", ous)):
+        if values is not None:
+            _check_list(name, values)
     for name, values in (
-        ("profiles", profiles),
         ("accounts", accounts),
-        ("ous", ous),
         ("exclude_accounts", exclude_accounts),
     ):
         if values is not None:
-            _check_list(name, values)
+            _check_account_ids(name, values)
+    if role_name is not None:
+        _check_role_name(role_name)
     _check_profiles(session, profiles or ())
     if endpoint_url is not None:
         check_endpoint_url(endpoint_url)
@@ -289,15 +286,15 @@ def plan_targets(
         plan = _account_plan(
             session,
             names,
-            accounts,
-            organization,
-            ous or (),
-            exclude_accounts or (),
-            role_name,
-            external_id,
-            profiles or (),
-            endpoint_url,
-            verify,
+            accounts=accounts,
+            organization=organization,
+            ous=ous or (),
+            exclude=exclude_accounts or (),
+            role_name=role_name,
+            external_id=external_id,
+            profiles=profiles or (),
+            endpoint_url=endpoint_url,
+            verify=verify,
         )
     else:
         if ous is not None or exclude_accounts is not None or role_name is not None:
@@ -344,6 +341,7 @@ def _endpoint_prefix(session: boto3.Session, service: str) -> str:
 def _account_plan(
     session: boto3.Session,
     regions: list[str],
+    *,
     accounts: Sequence[str] | None,
     organization: bool,
     ous: Sequence[str],
@@ -359,7 +357,7 @@ def _account_plan(
     if accounts is not None and organization:
         raise ValueError("pass either accounts or organization, not both")
     if ous and not organization:
-        raise ValueError("ous limits organization: pass organization=True")
+        raise ValueError("ous need organization (they limit its accounts)")
     if len(profiles) > 1:
         raise ValueError("accounts and organization take at most one profile")
     profile = profiles[0] if profiles else None
@@ -494,6 +492,20 @@ def _paginate(
 ) -> list[dict[str, Any]]:
     pages = client.get_paginator(method).paginate(**params)
     return [item for page in pages for item in page[key]]
+
+
+def _check_account_ids(name: str, account_ids: Sequence[str]) -> None:
+    _check_list(name, account_ids)
+    bad = [a for a in account_ids if not isinstance(a, str) or not _ACCOUNT_ID.match(a)]
+    if bad:
+        raise ValueError(f"{name}: account ids must be 12 digits, got {bad!r}")
+
+
+def _check_role_name(role_name: str) -> None:
+    if not isinstance(role_name, str) or not re.match(r"^[\w+=,.@/-]+$", role_name):
+        raise ValueError(
+            f"role_name must be an IAM role name (or path/name), got {role_name!r}"
+        )
 
 
 def _check_list(name: str, values: Sequence[str]) -> None:

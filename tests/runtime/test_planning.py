@@ -419,6 +419,12 @@ def test_plan_targets_lists_the_organization_at_the_endpoint() -> None:
         ({"endpoint_url": "ftp://host"}, "invalid endpoint_url"),
         ({"endpoint_url": "http://[::1"}, "invalid endpoint_url"),
         ({"regions": ["eu-wst-1"]}, "unknown region 'eu-wst-1'"),
+        ({"accounts": ["12345"], "role_name": "R"}, "account ids must be 12 digits"),
+        (
+            {"organization": True, "exclude_accounts": ["x"], "role_name": "R"},
+            "exclude_accounts: account ids must be 12 digits",
+        ),
+        ({"organization": True, "role_name": "no spaces"}, "role_name must be"),
     ],
 )
 def test_plan_targets_refuses_bad_choices_before_any_request(

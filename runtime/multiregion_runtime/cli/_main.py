@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -349,19 +350,17 @@ def _plan(
 _OPTION_NAMES = {
     "role_name": "--role-name",
     "exclude_accounts": "--exclude-accounts",
-    "accounts and organization": "--accounts and --organization",
-    "organization": "--organization",
-    "profiles": "--profile",
-    "ous": "--ous",
     "endpoint_url": "--endpoint-url",
+    "accounts": "--accounts",
+    "organization": "--organization",
+    "ous": "--ous",
 }
+_LIBRARY_NAMES = re.compile(r"(?<![\w-])(" + "|".join(_OPTION_NAMES) + r")\b")
 
 
 def _as_options(message: str) -> str:
-    for name, option in _OPTION_NAMES.items():
-        if message.startswith(name) or f" {name}" in message:
-            return message.replace(name, option, 1)
-    return message
+    """A planning error, worded with the options the user typed."""
+    return _LIBRARY_NAMES.sub(lambda match: _OPTION_NAMES[match.group(1)], message)
 
 
 def _dynamic_service(
