@@ -295,6 +295,8 @@ def test_every_page_is_merged_and_max_items_caps_it(server: str) -> None:
     assert [g["logGroupName"] for g in every["logGroups"]] == [
         f"/app/{i}" for i in range(7)
     ]
+    limited = cli(*base, "--limit", "2", "--paginate", url=server).stdout
+    assert json.loads(limited)[0]["result"] == every  # --paginate: the limit pages
     capped = cli(*base, "--paginate", "--max-items", "3", url=server)
     assert len(json.loads(capped.stdout)[0]["result"]["logGroups"]) == 3
 

@@ -97,7 +97,9 @@ GLOBAL_OPTIONS = (
         "token or limit parameter is given); by default every page is fetched",
     ),
     GlobalOption(
-        "--paginate", "flag", "fetch every page (the default; kept for old scripts)"
+        "--paginate",
+        "flag",
+        "fetch every page (the default), even with the operation's own limit",
     ),
     GlobalOption(
         "--page-size", "one", "items per request; every page is still fetched", "N"

@@ -69,7 +69,13 @@ def choose_paging(
         if ours:
             raise UsageError(f"{ours[0]}: this operation has no pages")
         return Paging(False)
+    if line.flag("--no-paginate") and line.flag("--paginate"):
+        raise UsageError("--paginate and --no-paginate: choose one")
+    # The operation's own token or limit means paging by hand, unless --paginate
+    # says otherwise (then a limit is the page size).
     manual = [key for key in manual_keys(config) if key in params]
+    if line.flag("--paginate"):
+        manual = []
     if line.flag("--no-paginate") or manual:
         if ours:
             why = "--no-paginate" if line.flag("--no-paginate") else manual[0]
