@@ -169,26 +169,28 @@ def _run(
     query = _compile_query(line.value("--query"))
     config = paginator_config(session, model.service_name, operation.name)
     params, paging = _params_and_paging(line, operation, config, base, profiles)
-    renderer = Renderer(
-        fmt,
-        operation.name,
-        [],
-        query,
-        console.redact,
-        flatten_key=_flatten_key(line, fmt),
-        show_secrets=_show_secrets(line, model, operation),
-        color=use_color(line.value("--color"), sys.stdout),
-    )
+    show_secrets = _show_secrets(line, model, operation)
+    flatten_key = _flatten_key(line, fmt)
     verify = _verify(line, console)
     if not line.flag("--no-sign-request"):  # else no credentials are loaded at all
         for source in [base, *_known_profiles(base, profiles)]:
             console.learn_credentials(source)
+    # Planning may ask AWS (the organization): the checks above come first.
     plan = _plan(line, model.service_name, base, profiles, verify, console)
     services = _dynamic_service(line, model, base, plan, verify)
     tokens = starting_tokens(paging.starting_tokens, services.targets)
     tracker = Tracker(services.targets if not tokens else tuple(tokens))
     services = services.with_options(on_result=tracker.record)
-    renderer.columns = target_columns(services.targets)
+    renderer = Renderer(
+        fmt,
+        operation.name,
+        target_columns(services.targets),
+        query,
+        console.redact,
+        flatten_key=flatten_key,
+        show_secrets=show_secrets,
+        color=use_color(line.value("--color"), sys.stdout),
+    )
 
     def call() -> TargetResults[Any]:
         if not paging.enabled:
@@ -223,7 +225,9 @@ def _configured(
     return str(value) if value is not None else None
 
 
-def _known_profiles(base: boto3.Session, profiles: list[str] | None) -> list[Any]:
+def _known_profiles(
+    base: boto3.Session, profiles: list[str] | None
+) -> list[boto3.Session]:
     known = set(base.available_profiles)
     return [boto3.Session(profile_name=p) for p in profiles or () if p in known]
 
