@@ -455,6 +455,11 @@ def test_a_service_after_a_list_option_is_not_taken_as_a_region(server: str) -> 
     assert {line.split("\t")[0] for line in ended.stdout.splitlines()} == {EU, US}
     after = cli("sqs", "--output", "text", "list-queues", "--regions", EU, url=server)
     assert after.returncode == 0 and after.stdout.startswith(EU)
+    first = cli(
+        "--queue-name-prefix", "q-eu", "sqs", "list-queues", "--regions", EU, url=server
+    )
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)[0]["result"]["QueueUrls"][0].endswith(f"/q-{EU}")
 
 
 # -- secrets --------------------------------------------------------------------------

@@ -333,12 +333,14 @@ def _checked(option: GlobalOption, value: str) -> str:
 def _take_param(
     line: CommandLine, name: str, inline: str | None, argv: list[str], i: int
 ) -> int:
-    """A parameter takes every following word up to the next ``--option``."""
+    """A parameter takes every following word up to the next ``--option``; before
+    ``<service> <operation>`` are both known, only one word (the rest are them)."""
     values = line.params.setdefault(name, [])
     if inline is not None:
         values.append(inline)
         return i
-    while i < len(argv) and not argv[i].startswith("--"):
+    most = len(argv) if len(line.words) >= 2 else i + 1
+    while i < min(most, len(argv)) and not argv[i].startswith("--"):
         values.append(argv[i])
         i += 1
     return i
