@@ -15,7 +15,8 @@ from multiregion_runtime.cli._params import build_params, parse_shorthand
 
 def params(service: str, operation: str, *argv: str) -> dict[str, Any]:
     model = botocore.session.get_session().get_service_model(service)
-    line = split_command_line(list(argv))
+    # As typed: the service and operation first (parameters then take every word).
+    line = split_command_line([service, botocore.xform_name(operation, "-"), *argv])
     return build_params(
         model.operation_model(operation),
         line.params,
