@@ -43,6 +43,47 @@ def without_password(url: str) -> str:
     )
 
 
+# ``scheme://user:password@``: the password of any URL in any text (botocore quotes
+# endpoint URLs in its error messages).
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*:)[^@\s/'\"]*(@)")
+
+
+def without_passwords(text: str) -> str:
+    """Every ``scheme://user:password@`` in ``text`` as ``scheme://user:****@``."""
+    if "@" not in text:
+        return text
+    return _URL_PASSWORD.sub(r"\1****\2", text)
+
+
+def mask_error(error: BaseException) -> BaseException:
+    """``error`` (and the errors it chains) with URL passwords hidden in its text.
+
+    Done in place, once, when the error becomes a target's result: ``str()``,
+    ``repr()``, tracebacks and ExceptionGroups of it then show no password, whatever
+    prints them.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        _mask_args(current)
+        current = current.__cause__ or current.__context__
+    return error
+
+
+def _mask_args(error: BaseException) -> None:
+    args = tuple(without_passwords(a) if isinstance(a, str) else a for a in error.args)
+    if args != error.args:
+        error.args = args
+    kwargs = getattr(error, "kwargs", None)  # botocore's errors format from these
+    if isinstance(kwargs, dict):
+        for key, value in list(kwargs.items()):
+            if isinstance(value, str):
+                kwargs[key] = without_passwords(value)
+            elif isinstance(value, BaseException):  # urllib3's, wrapped by botocore
+                _mask_args(value)
+
+
 # Credentials that no session of ours knows beforehand (those STS returns for an
 # assumed role) still have a recognisable place in botocore's debug output.
 _CREDENTIAL_PATTERNS = [
@@ -74,6 +115,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret, replacement in self.replacements.items():
             text = text.replace(secret, replacement)
+        text = without_passwords(text)
         for pattern in _CREDENTIAL_PATTERNS:
             text = pattern.sub(r"\1****", text)
         return text
