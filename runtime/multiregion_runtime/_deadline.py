@@ -170,7 +170,9 @@ def _cap_retry_delay(client: BaseClient) -> None:
     handler = standard.register_retry_handler(client, max_attempts=max_attempts)
     events.unregister(event, unique_id=unique_id)
     events.register(
-        event, functools.partial(_capped_retry, handler.needs_retry), unique_id=unique_id
+        event,
+        functools.partial(_capped_retry, handler.needs_retry),
+        unique_id=unique_id,
     )
 
 
@@ -197,7 +199,8 @@ class _TimeLeftTimeout(Timeout):
             return Timeout(connect=self.connect_timeout, read=self.read_timeout)
         left = max(deadline.left(), 0.001)  # 0 would mean "non-blocking"
         return Timeout(
-            connect=_capped(self.connect_timeout, left), read=_capped(self.read_timeout, left)
+            connect=_capped(self.connect_timeout, left),
+            read=_capped(self.read_timeout, left),
         )
 
 
@@ -218,7 +221,9 @@ def _cap_attempt_timeouts(client: BaseClient) -> None:
     timeout = getattr(session, "_timeout", None)
     if manager is None or not isinstance(timeout, Timeout):
         return
-    capped = _TimeLeftTimeout(connect=timeout.connect_timeout, read=timeout.read_timeout)
+    capped = _TimeLeftTimeout(
+        connect=timeout.connect_timeout, read=timeout.read_timeout
+    )
     session._timeout = capped  # type: ignore[union-attr]  # proxy pools made later
     manager.connection_pool_kw["timeout"] = capped
     for key in list(manager.pools.keys()):

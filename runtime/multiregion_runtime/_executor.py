@@ -167,7 +167,9 @@ def _wait_time(deadline: Deadline) -> float | None:
     return None if math.isinf(left) else max(0.0, left) + GRACE
 
 
-def _run_one(task: Callable[[], T], deadline: Deadline, inline: bool = False) -> Outcome[T]:
+def _run_one(
+    task: Callable[[], T], deadline: Deadline, inline: bool = False
+) -> Outcome[T]:
     start = time.perf_counter()
     try:
         with deadline_scope(deadline):

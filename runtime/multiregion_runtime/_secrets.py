@@ -34,7 +34,11 @@ def masked(value: object) -> object:
 
 def without_password(url: str) -> str:
     """``http://user:secret@host`` -> ``http://user:****@host``: URLs get logged."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises for a malformed netloc, like .password
+    except ValueError:  # not even a URL ("http://[::1"): hide what looks like one
+        return without_passwords(url)
     if parts.password is None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
@@ -108,7 +112,10 @@ class Redactor:
         self.replacements.update((v, "****") for v in values if v and len(v) >= 8)
 
     def add_endpoint(self, url: str) -> None:
-        password = urllib.parse.urlsplit(url).password
+        try:
+            password = urllib.parse.urlsplit(url).password
+        except ValueError:  # a malformed URL: refused later, hidden by pattern here
+            return
         if password:  # ":pw@" is distinctive even when the password is short
             self.replacements[f":{password}@"] = ":****@"
 

@@ -14,14 +14,14 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TextIO
 
 import boto3
 import botocore.session
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
+from botocore.config import Config
 from botocore.exceptions import ParamValidationError
 from botocore.model import OperationModel, ServiceModel
-from botocore.utils import is_valid_endpoint_url
 
 from .. import __version__
 from .._dynamic import DynamicService
@@ -33,7 +33,7 @@ from .._planning import (
 )
 from .._results import TargetResult, TargetResults
 from .._secrets import Redactor
-from .._targets import Target
+from .._targets import Target, check_endpoint_url
 from ._args import (
     GLOBAL_OPTIONS,
     CommandLine,
@@ -64,8 +64,11 @@ _redact = Redactor()
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(_redact(text) + "\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(_redact(text) + "\n")
+        sys.stderr.flush()
+    except BrokenPipeError:  # `... 2>&1 | head`: no reader, but the exit code stands
+        _silence(sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `multiregion help | head`: the reader has gone
-        _silence_stdout()
+        _silence(sys.stdout)
         return EXIT_OK
 
 
@@ -178,10 +181,10 @@ def _dynamic_service(
     endpoint = line.value("--endpoint-url")
     if endpoint is not None:  # http://user:password@host: errors quote the URL
         _redact.add_endpoint(endpoint)
-        if not is_valid_endpoint_url(endpoint):  # botocore's own check, before any call
-            raise UsageError(
-                f"invalid --endpoint-url {endpoint!r}: expected http(s)://host"
-            )
+        try:
+            check_endpoint_url(endpoint, "--endpoint-url")
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     codes = [c for v in line.values("--ignore-error-codes") for c in v.split(",") if c]
     try:
         services = DynamicService(
@@ -190,6 +193,7 @@ def _dynamic_service(
             session=session,
             max_workers=positive_int(line, "--max-workers"),
             timeout=positive_float(line, "--timeout"),
+            config=_timeouts(line),
             ignore_error_codes=codes,
         )
         account_plan = _account_plan(line, session, services.regions, profiles)
@@ -209,6 +213,19 @@ def _dynamic_service(
         )
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
+
+
+def _timeouts(line: CommandLine) -> Config | None:
+    """--cli-connect-timeout / --cli-read-timeout, as the AWS CLI means them (0: none)."""
+    given = {
+        key: positive_float(line, option, zero=True)
+        for key, option in (
+            ("connect_timeout", "--cli-connect-timeout"),
+            ("read_timeout", "--cli-read-timeout"),
+        )
+    }
+    chosen = {key: value or None for key, value in given.items() if value is not None}
+    return Config(**chosen) if chosen else None
 
 
 def _account_plan(
@@ -325,15 +342,15 @@ def _write(renderer: Renderer, results: Sequence[TargetResult[Any]]) -> None:
         renderer.write(results, sys.stdout)
         sys.stdout.flush()
     except BrokenPipeError:  # `multiregion ... | head`: the reader has gone
-        _silence_stdout()
+        _silence(sys.stdout)
     except jmespath.exceptions.JMESPathError as error:
         raise UsageError(f"--query failed: {error}") from None
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so that exiting does not fail flushing it again."""
+def _silence(stream: TextIO) -> None:
+    """Point ``stream`` at /dev/null, so that exiting does not fail flushing it again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, stream.fileno())
 
 
 def _report_errors(results: TargetResults[Any], debug: bool) -> None:
