@@ -51,6 +51,7 @@ from benchmarks.endpoint import (
     watch_stdin,
 )
 
+_AT_PAGE = ("fail_at_page", "hang_at_page")
 KINDS = (
     "hang",
     "error500",
@@ -114,6 +115,7 @@ class FaultServer:
         self.host, self.port = host, port
         self.requests: Counter[str] = Counter()  # per key
         self.pages_served: Counter[str] = Counter()  # DescribeLogGroups, per key
+        self.page_requests: Counter[tuple[str, int]] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -195,8 +197,8 @@ class FaultServer:
                 count = self.requests[key]
                 self.requests[key] += 1
                 fault = self.fault_for(key)
-                if fault is not None and not fault.applies(count):
-                    fault = None
+                if fault is not None and fault.kind not in _AT_PAGE:
+                    fault = fault if fault.applies(count) else None
                 if fault is not None and fault.kind == "reset":
                     _reset(writer)
                     return
@@ -217,8 +219,12 @@ class FaultServer:
         request_id = str(uuid.uuid4())
         page = page_of(request) if operation == "DescribeLogGroups" else 0
         kind = fault.kind if fault is not None else None
-        if kind in ("fail_at_page", "hang_at_page") and page != fault.page:  # type: ignore[union-attr]
-            kind = None
+        if fault is not None and kind in _AT_PAGE:
+            # ``times`` counts the requests for that page (so a resume succeeds).
+            asked = self.page_requests[(key, page)]
+            self.page_requests[(key, page)] += 1
+            if page != fault.page or not fault.applies(asked):
+                kind = None
         if kind in ("hang", "hang_at_page"):
             return None
         if kind == "slow":
