@@ -3,6 +3,7 @@ fault-injection endpoint: bounded time, nothing lost, distinct outcomes, early s
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +25,9 @@ from multiregion_runtime._errors import (
     NotStartedError,
 )
 from tests.faultserver import Fault, FaultServer
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import ExceptionGroup
 
 PAGES = 4  # DescribeLogGroups pages per target, 2 log groups each
 
@@ -259,7 +263,7 @@ def test_close_on_items_before_the_end_stops_the_fan_out() -> None:
         iterator = iter(items)
         next(iterator)
         items.close()
-        with pytest.raises(BaseExceptionGroup) as raised:
+        with pytest.raises(ExceptionGroup) as raised:
             list(iterator)
         assert all(
             isinstance(e.error, (CancelledError, NotStartedError))  # type: ignore[attr-defined]
