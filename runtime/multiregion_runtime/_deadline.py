@@ -159,7 +159,7 @@ def _cap_retry_delay(client: BaseClient) -> None:
     handler (botocore's ``register_retry_handler``) behind a cap. Legacy retries keep
     botocore's handler: the before-send check still stops them at the deadline.
     """
-    retries = client.meta.config.retries or {}
+    retries = getattr(client.meta.config, "retries", None) or {}
     if retries.get("mode") not in ("standard", "adaptive"):
         return
     service = client.meta.service_model.service_id.hyphenize()

@@ -91,7 +91,7 @@ def paginate_full(
 
 
 def _failed_page_token(
-    pages: PageIterator, last_page: Any, tokens: list[tuple[str, str]] | None
+    pages: Any, last_page: Any, tokens: list[tuple[str, str]] | None
 ) -> str | None:
     """The StartingToken of the page after ``last_page`` (the one that failed), in
     botocore's own encoding (its PageIterator.resume_token), or None."""
@@ -100,8 +100,9 @@ def _failed_page_token(
     values = {name: jmespath.search(path, last_page) for name, path in tokens}
     if all(value is None for value in values.values()):
         return None
-    pages.resume_token = values
-    return pages.resume_token
+    pages.resume_token = values  # botocore encodes it, as for max_items
+    token = pages.resume_token
+    return token if isinstance(token, str) else None
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,13 @@ def server() -> Iterator[FaultServer]:
         yield fault_server
 
 
-def cli(*args: str, **popen: object) -> subprocess.CompletedProcess[str]:
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "multiregion_runtime", *args, "--no-progress"],
         capture_output=True,
         text=True,
         timeout=60,
         env=dict(os.environ),
-        **popen,  # type: ignore[call-overload]
     )
 
 
@@ -85,10 +84,10 @@ def test_a_failing_run_exits_1_when_its_readers_leave_early(
     assert child.wait(timeout=60) == 1
     # stdout gone, stderr kept: no traceback, the error still reported.
     reader, writer = os.pipe()
-    child = subprocess.Popen(command, stdout=writer, stderr=subprocess.PIPE, text=True)
+    kept = subprocess.Popen(command, stdout=writer, stderr=subprocess.PIPE, text=True)
     os.close(writer)
     os.close(reader)
-    _, stderr = child.communicate(timeout=60)
-    assert child.returncode == 1
+    _, stderr = kept.communicate(timeout=60)
+    assert kept.returncode == 1
     assert "Traceback" not in stderr
     assert "error eu-west-1: AccessDeniedException" in stderr

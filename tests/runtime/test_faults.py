@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from botocore.config import Config
@@ -130,7 +131,7 @@ def test_attempt_timeouts_default_below_botocores_and_the_callers_config_wins(
     server: FaultServer,
 ) -> None:
     target = targets(server, "ok")[0]
-    config = sqs(server, "ok").client_for(target).meta.config
+    config: Any = sqs(server, "ok").client_for(target).meta.config
     assert (config.connect_timeout, config.read_timeout) == (
         DEFAULT_CONNECT_TIMEOUT,
         DEFAULT_READ_TIMEOUT,
@@ -169,12 +170,11 @@ def test_not_started_timed_out_and_failed_are_different_errors(
 def test_throttled_then_answered_targets_succeed_in_both_protocols(
     server: FaultServer,
 ) -> None:
-    json_result = sqs(server, "throttle").list_queues()[0]
-    assert json_result.ok
-    assert json_result.value["ResponseMetadata"]["RetryAttempts"] == 2
+    json_value = sqs(server, "throttle").list_queues()[0].unwrap()
+    assert json_value["ResponseMetadata"]["RetryAttempts"] == 2
     xml = DynamicService("sts", targets=targets(server, "xmlthrottle"))
-    xml_result = xml.get_caller_identity()[0]
-    assert xml_result.ok and xml_result.value["ResponseMetadata"]["RetryAttempts"] == 2
+    xml_value = xml.get_caller_identity()[0].unwrap()
+    assert xml_value["ResponseMetadata"]["RetryAttempts"] == 2
 
 
 def test_resets_and_500s_are_labelled_failures_and_lose_no_other_target(
@@ -203,7 +203,8 @@ def test_a_page_failing_keeps_earlier_pages_and_resumes_exactly_there(
     assert group_names(failed.value) == [
         f"failpage-{p}-{i}" for p in (0, 1) for i in (0, 1)
     ]
-    assert len(group_names(fine.value)) == 2 * PAGES and "NextToken" not in fine.value
+    assert len(group_names(fine.value)) == 2 * PAGES
+    assert "NextToken" not in fine.unwrap()
     tokens = first.resume_tokens()
     assert list(tokens) == [failed.target]
     rest = service.paginate("DescribeLogGroups", starting_tokens=tokens)
@@ -265,9 +266,9 @@ def test_close_on_items_before_the_end_stops_the_fan_out() -> None:
         items.close()
         with pytest.raises(ExceptionGroup) as raised:
             list(iterator)
-        assert all(
-            isinstance(e.error, (CancelledError, NotStartedError))  # type: ignore[attr-defined]
-            for e in raised.value.exceptions
+        errors = [getattr(e, "error", None) for e in raised.value.exceptions]
+        assert errors and all(
+            isinstance(e, (CancelledError, NotStartedError)) for e in errors
         )
         assert sum(slow.pages_served.values()) <= 4
 

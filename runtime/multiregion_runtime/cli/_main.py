@@ -224,7 +224,9 @@ def _timeouts(line: CommandLine) -> Config | None:
             ("read_timeout", "--cli-read-timeout"),
         )
     }
-    chosen = {key: value or None for key, value in given.items() if value is not None}
+    chosen: dict[str, Any] = {
+        key: value or None for key, value in given.items() if value is not None
+    }
     return Config(**chosen) if chosen else None
 
 
