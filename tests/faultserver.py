@@ -208,7 +208,7 @@ class FaultServer:
                     return
                 writer.write(response)
                 await writer.drain()
-        except ConnectionError:
+        except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client gave up (its timeout): nothing to answer
 
     async def _answer(

@@ -125,8 +125,9 @@ def check_endpoint_url(url: object, name: str = "endpoint_url") -> None:
             "expected http(s)://host[:port][/path]"
         ) from None
     if scheme not in ("http", "https"):
+        found = f"scheme {scheme!r}" if scheme else "no scheme"
         raise ValueError(
-            f"{name} {shown!r} has scheme {scheme!r}; only http and https are "
+            f"{name} {shown!r} has {found}; only http and https are "
             "supported: expected http(s)://host[:port][/path]"
         )
     if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
