@@ -288,7 +288,11 @@ class MultiRegionClient:
         delay: float | None = None,
         max_attempts: int | None = None,
     ) -> TargetResults[None]:
-        """Wait in every target at once; a failure or time-out is that target's error."""
+        """Wait in every target at once; a failure or time-out is that target's error.
+
+        Without ``timeout=``, the deadline is the waiter's own limit (delay x
+        attempts) plus the default deadline, so a long wait is not cut short.
+        """
         waiter = self._waiter_model(waiter_name)
         _validate(params, self._operation_model(waiter.operation))
         _check_positive("delay", delay)
@@ -297,11 +301,14 @@ class MultiRegionClient:
             k: v for k, v in (("Delay", delay), ("MaxAttempts", max_attempts)) if v
         }
         name = botocore.xform_name(waiter_name)
+        budget = (delay or waiter.delay) * (max_attempts or waiter.max_attempts)
+        seconds = self._options.timeout or budget + DEFAULT_TIMEOUT
         return self._run(
             self.targets,
             lambda _, client: client.get_waiter(name).wait(
                 **dict(params), WaiterConfig=config
             ),
+            Deadline(seconds),
         )
 
     def _new_deadline(self) -> Deadline:
