@@ -52,7 +52,7 @@ def test_bad_numbers_and_urls_exit_2_with_one_clear_line(
 
 def test_timeout_is_the_deadline_of_each_target(server: FaultServer) -> None:
     regions = ["--regions", "us-east-1", "ap-south-1", "--endpoint-url", server.url]
-    done = cli("sqs", "list-queues", *regions, "--timeout", "1")
+    done = cli("sqs", "list-queues", *regions, "--timeout", "3")
     assert done.returncode == 1
     assert "error ap-south-1: DeadlineExceeded: timed out in flight" in done.stderr
     assert "1 ok, 1 error" in done.stderr
