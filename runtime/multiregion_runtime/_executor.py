@@ -138,6 +138,8 @@ def run_all(
     call botocore through clients with ``_deadline.install`` stop on their own by
     then.) ``deadline.cancel()`` from another thread stops the run the same way. On
     Ctrl-C pending tasks are cancelled and KeyboardInterrupt propagates at once.
+    A single task runs in the calling thread, inside the deadline's scope: it ends
+    on time only if it obeys the deadline itself (botocore calls do, see above).
     """
     if deadline is None:
         deadline = Deadline(timeout if timeout is not None else math.inf)
