@@ -6,8 +6,15 @@ one hand-written list of public names.
 
 from typing import TYPE_CHECKING
 
+from ._deadline import DEFAULT_TIMEOUT
 from ._dynamic import DynamicService
-from ._errors import BotocoreTooOldError
+from ._errors import (
+    BotocoreTooOldError,
+    CancelledError,
+    DeadlineExceededError,
+    FanOutError,
+    NotStartedError,
+)
 from ._multiregion import CallOptions, MultiRegionClient
 from ._pagination import Item, Items
 from ._planning import (
@@ -38,6 +45,11 @@ else:
 __all__ = [
     "BotocoreTooOldError",
     "CallOptions",
+    "CancelledError",
+    "DEFAULT_TIMEOUT",
+    "DeadlineExceededError",
+    "FanOutError",
+    "NotStartedError",
     "Item",
     "Items",
     "MultiRegionClient",

@@ -15,6 +15,7 @@ from botocore.credentials import (
     DeferredRefreshableCredentials,
 )
 
+from ._deadline import DEADLINE_CONFIG, install
 from ._regions import partition_endpoint_names
 from ._targets import Target
 
@@ -90,12 +91,14 @@ def _assumed_role_session(
         if verify is not None:
             kwargs["verify"] = verify
         with lock:  # creating clients from one Session is not thread-safe
-            return base.client(  # type: ignore[call-overload]
+            client = base.client(  # type: ignore[call-overload]
                 service,
                 region_name=sts_region or base.region_name or "us-east-1",
-                config=_STS_CONFIG,
+                config=DEADLINE_CONFIG.merge(_STS_CONFIG),
                 **kwargs,
             )
+        install(client)  # AssumeRole obeys the target's deadline too
+        return client
 
     extra: dict[str, Any] = {"RoleSessionName": target.role_session_name}
     if target.external_id is not None:

@@ -1,7 +1,53 @@
-"""Errors the runtime raises itself (AWS errors stay botocore's own)."""
+"""Errors the runtime raises itself (AWS errors stay botocore's own).
+
+A target that did not answer ends in one of three ways, each its own class:
+``NotStartedError`` (its turn never came: the deadline passed first, or the caller
+stopped), ``DeadlineExceededError`` (it was in flight when the deadline passed), or
+the error it failed with (botocore's ClientError, EndpointConnectionError...).
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class BotocoreTooOldError(RuntimeError):
     """The installed botocore lacks a service or operation the generated code knows."""
+
+
+class FanOutError(Exception):
+    """An outcome of the fan-out itself, not an answer from AWS; ``error_code`` names it."""
+
+    error_code: ClassVar[str] = "FanOutError"
+
+
+class NotStartedError(FanOutError):
+    """The target's work never started: the deadline passed, or the call was stopped."""
+
+    error_code = "NotStarted"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not started: {reason}")
+        self.reason = reason
+
+
+class DeadlineExceededError(FanOutError, TimeoutError):
+    """The target was in flight when its deadline passed; ``__cause__`` is the last
+    attempt's error, if there was one."""
+
+    error_code = "DeadlineExceeded"
+
+    def __init__(self, seconds: float, last: BaseException | None = None) -> None:
+        detail = f"; last attempt: {type(last).__name__}: {last}" if last else ""
+        super().__init__(f"timed out in flight: deadline of {seconds:g} s{detail}")
+        self.seconds = seconds
+        self.__cause__ = last
+
+
+class CancelledError(FanOutError):
+    """The target was in flight when the caller stopped (left an ``iter_`` loop)."""
+
+    error_code = "Cancelled"
+
+    def __init__(self) -> None:
+        super().__init__("stopped: the caller no longer waits for this target")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -9,6 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ALL_COMPLETED, Future, wait
 from typing import Generic, TypeVar
+
+from ._deadline import GRACE, Deadline, deadline_scope
+from ._errors import NotStartedError
 
 T = TypeVar("T")
 
@@ -80,10 +84,15 @@ class Outcome(Generic[T]):
 
 
 class _Run(Generic[T]):
-    """One fan-out: ``workers`` runners take tasks in order until none are left."""
+    """One fan-out: ``workers`` runners take tasks in order until none are left.
 
-    def __init__(self, tasks: Sequence[Callable[[], T]]) -> None:
+    A task whose turn comes after the deadline (or after the caller stopped) is not
+    started; the others run inside the deadline's scope (see ``_deadline``).
+    """
+
+    def __init__(self, tasks: Sequence[Callable[[], T]], deadline: Deadline) -> None:
         self.tasks = tasks
+        self.deadline = deadline
         self.futures: list[Future[Outcome[T]]] = [Future() for _ in tasks]
         self._next = 0
         self._lock = threading.Lock()
@@ -101,13 +110,10 @@ class _Run(Generic[T]):
             future = self.futures[index]
             if not future.set_running_or_notify_cancel():
                 continue
-            start = time.perf_counter()
-            try:
-                value = self.tasks[index]()
-            except BaseException as error:  # noqa: BLE001 - every error is a result
-                future.set_result(Outcome(None, error, time.perf_counter() - start))
-            else:
-                future.set_result(Outcome(value, None, time.perf_counter() - start))
+            if self.deadline.expired:
+                future.set_result(Outcome(None, _not_started(self.deadline), 0.0))
+                continue
+            future.set_result(_run_one(self.tasks[index], self.deadline))
 
     def cancel(self) -> None:
         with self._lock:
@@ -121,47 +127,75 @@ def run_all(
     *,
     max_workers: int | None = None,
     timeout: float | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Outcome[T]]:
     """Run ``tasks`` concurrently; outcomes come back in task order.
 
-    At most ``max_workers`` run at once, in task order. After ``timeout`` seconds the
-    unfinished tasks become ``TimeoutError`` outcomes and this returns (a request in
-    flight then finishes in the background; its answer is dropped). On Ctrl-C pending
-    tasks are cancelled and KeyboardInterrupt propagates at once.
+    At most ``max_workers`` run at once, in task order. Every task shares one
+    deadline: ``deadline``, else ``timeout`` seconds from now (None: no deadline).
+    A task not started by then is a ``NotStartedError`` outcome; one still running
+    ``GRACE`` seconds after it is a ``DeadlineExceededError`` outcome. (Tasks that
+    call botocore through clients with ``_deadline.install`` stop on their own by
+    then.) ``deadline.cancel()`` from another thread stops the run the same way. On
+    Ctrl-C pending tasks are cancelled and KeyboardInterrupt propagates at once.
+    A single task runs in the calling thread, inside the deadline's scope: it ends
+    on time only if it obeys the deadline itself (botocore calls do, see above).
     """
-    if len(tasks) == 1 and timeout is None:
+    if deadline is None:
+        deadline = Deadline(timeout if timeout is not None else math.inf)
+    if len(tasks) == 1:
         # One target: run it here. A hand-off to a pool thread and back costs more
         # CPU than the runtime's own work for the call (measured in make bench).
-        return [_run_inline(tasks[0])]
+        if deadline.expired:
+            return [Outcome(None, _not_started(deadline), 0.0)]
+        return [_run_one(tasks[0], deadline, inline=True)]
     workers = max(1, min(max_workers or DEFAULT_MAX_WORKERS, len(tasks) or 1))
-    run = _Run(tasks)
+    run = _Run(tasks, deadline)
+    deadline.on_cancel(run.cancel)
     pool = _shared_pool()
     for _ in range(workers):
         pool.submit(run.runner)
     try:
-        wait(run.futures, timeout=timeout, return_when=ALL_COMPLETED)
+        wait(run.futures, timeout=_wait_time(deadline), return_when=ALL_COMPLETED)
     except BaseException:
         run.cancel()
         raise
     run.cancel()
-    return [_outcome(f, timeout) for f in run.futures]
+    return [_outcome(f, deadline) for f in run.futures]
 
 
-def _run_inline(task: Callable[[], T]) -> Outcome[T]:
+def _wait_time(deadline: Deadline) -> float | None:
+    left = deadline.at - time.monotonic()
+    return None if math.isinf(left) else max(0.0, left) + GRACE
+
+
+def _run_one(
+    task: Callable[[], T], deadline: Deadline, inline: bool = False
+) -> Outcome[T]:
     start = time.perf_counter()
     try:
-        value = task()
-    # an error is an outcome; Ctrl-C propagates
-    except Exception as error:  # noqa: BLE001
+        with deadline_scope(deadline):
+            value = task()
+    except Exception as error:  # noqa: BLE001 - every error is a result
+        return Outcome(None, error, time.perf_counter() - start)
+    except BaseException as error:  # Ctrl-C: propagates from the calling thread
+        if inline:
+            raise
         return Outcome(None, error, time.perf_counter() - start)
     return Outcome(value, None, time.perf_counter() - start)
 
 
-def _outcome(future: Future[Outcome[T]], timeout: float | None) -> Outcome[T]:
+def _not_started(deadline: Deadline) -> NotStartedError:
+    if deadline.cancelled:
+        return NotStartedError("the call was stopped before this target's turn")
+    return NotStartedError(
+        f"the deadline of {deadline.seconds:g} s passed before this target's turn"
+    )
+
+
+def _outcome(future: Future[Outcome[T]], deadline: Deadline) -> Outcome[T]:
     if future.done() and not future.cancelled():
         return future.result()
-    return Outcome(
-        None,
-        TimeoutError(f"no answer within the timeout of {timeout} s"),
-        timeout or 0.0,
-    )
+    if future.running():  # still in flight after the grace
+        return Outcome(None, deadline.error(), deadline.seconds)
+    return Outcome(None, _not_started(deadline), 0.0)

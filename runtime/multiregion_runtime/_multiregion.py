@@ -6,6 +6,7 @@ import copy
 import difflib
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,8 +26,10 @@ from botocore.validate import validate_parameters
 from botocore.waiter import SingleWaiterConfig, WaiterModel
 from typing_extensions import Self
 
+from . import _deadline
 from ._client_cache import ClientCache
-from ._errors import BotocoreTooOldError
+from ._deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
+from ._errors import BotocoreTooOldError, FanOutError
 from ._executor import Outcome, run_all
 from ._pagination import Items, OnPage, PagesThenError, paginate_full
 from ._regions import (
@@ -38,6 +41,7 @@ from ._regions import (
     resolve_regions,
 )
 from ._results import TargetResult, TargetResults, error_code_of
+from ._secrets import mask_error
 from ._targets import Target, TargetPlan
 
 logger = logging.getLogger("multiregion")
@@ -56,6 +60,8 @@ class CallOptions:
     """How a fan-out runs; set at construction or per call with ``with_options``."""
 
     max_workers: int | None = None
+    #: Seconds every target of a call has, from the call's start (None: the default,
+    #: ``DEFAULT_TIMEOUT``); each HTTP attempt is capped at the time left.
     timeout: float | None = None
     ignore_error_codes: frozenset[str] = frozenset()
     #: Called in the worker thread with each target's result as soon as it is known
@@ -97,7 +103,11 @@ class MultiRegionClient:
         )
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a botocore.config.Config, got {config!r}")
-        self._clients = ClientCache(session, config, verify)
+        # Per-attempt timeouts below botocore's 60 s (the caller's Config wins).
+        config = _deadline.DEADLINE_CONFIG.merge(config) if config else None
+        self._clients = ClientCache(
+            session, config or _deadline.DEADLINE_CONFIG, verify
+        )
         base = self._clients.base_session()
         self._botocore_session = base._session
         self._model = _load_model(base, self.service_name, self._generated_from)
@@ -177,7 +187,9 @@ class MultiRegionClient:
 
     def client_for(self, target: Target) -> BaseClient:
         """The boto3 client that calls go through for ``target`` (cached)."""
-        return self._clients.client(self.service_name, target)
+        client = self._clients.client(self.service_name, target)
+        _deadline.install(client)  # it obeys the deadline of the thread calling it
+        return client
 
     def _call(
         self, operation_name: str, params: Mapping[str, Any]
@@ -216,7 +228,7 @@ class MultiRegionClient:
         fan_out = self._pages(
             operation_name, params, max_items, page_size, starting_tokens
         )
-        return fan_out(None)
+        return fan_out(None, self._new_deadline())
 
     def _items(
         self,
@@ -231,7 +243,7 @@ class MultiRegionClient:
         if isinstance(result_key, list):
             result_key = result_key[0]
         fan_out = self._pages(operation_name, params, max_items, page_size, None)
-        return Items(fan_out, result_key)
+        return Items(fan_out, result_key, self._new_deadline)
 
     def _pages(
         self,
@@ -240,12 +252,14 @@ class MultiRegionClient:
         max_items: int | None,
         page_size: int | None,
         starting_tokens: Mapping[Target, str] | None,
-    ) -> Callable[[OnPage | None], TargetResults[Any]]:
+    ) -> Callable[[OnPage | None, Deadline], TargetResults[Any]]:
         """Check a paginated call now (nothing is sent); the function returned runs it.
 
         ``on_page``, when given to that function, sees each page as it arrives.
         """
-        limit_key = self._paginator_config(operation_name).get("limit_key")
+        paginator_config = self._paginator_config(operation_name)
+        limit_key = paginator_config.get("limit_key")
+        tokens = _token_paths(paginator_config)
         checked = dict(params)
         if page_size is not None and limit_key:  # botocore sets it from page_size
             checked.setdefault(limit_key, page_size)
@@ -257,15 +271,17 @@ class MultiRegionClient:
         if starting_tokens is not None:
             targets = self._check_tokens(starting_tokens)
 
-        def fan_out(on_page: OnPage | None) -> TargetResults[Any]:
+        def fan_out(on_page: OnPage | None, deadline: Deadline) -> TargetResults[Any]:
             def one(target: Target, client: BaseClient) -> dict[str, Any]:
                 config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
                 if starting_tokens is not None:
                     config["StartingToken"] = starting_tokens[target]
                 callback = on_page and functools.partial(on_page, target, client)
-                return paginate_full(client, method, dict(params), config, callback)
+                return paginate_full(
+                    client, method, dict(params), config, callback, tokens
+                )
 
-            return self._run(targets, one)
+            return self._run(targets, one, deadline)
 
         return fan_out
 
@@ -277,7 +293,11 @@ class MultiRegionClient:
         delay: float | None = None,
         max_attempts: int | None = None,
     ) -> TargetResults[None]:
-        """Wait in every target at once; a failure or time-out is that target's error."""
+        """Wait in every target at once; a failure or time-out is that target's error.
+
+        Without ``timeout=``, the deadline is the waiter's own limit (delay x
+        attempts) plus the default deadline, so a long wait is not cut short.
+        """
         waiter = self._waiter_model(waiter_name)
         _validate(params, self._operation_model(waiter.operation))
         _check_positive("delay", delay)
@@ -286,19 +306,27 @@ class MultiRegionClient:
             k: v for k, v in (("Delay", delay), ("MaxAttempts", max_attempts)) if v
         }
         name = botocore.xform_name(waiter_name)
+        budget = (delay or waiter.delay) * (max_attempts or waiter.max_attempts)
+        seconds = self._options.timeout or budget + DEFAULT_TIMEOUT
         return self._run(
             self.targets,
             lambda _, client: client.get_waiter(name).wait(
                 **dict(params), WaiterConfig=config
             ),
+            Deadline(seconds),
         )
+
+    def _new_deadline(self) -> Deadline:
+        """The deadline of a call starting now (``timeout``, else the default)."""
+        return Deadline(self._options.timeout or DEFAULT_TIMEOUT)
 
     def _run(
         self,
         targets: Sequence[Target],
         call: Callable[[Target, BaseClient], Any],
+        deadline: Deadline | None = None,
     ) -> TargetResults[Any]:
-        """Run ``call(target, its client)`` for every target."""
+        """Run ``call(target, its client)`` for every target, within one deadline."""
 
         def task(target: Target) -> TargetResult[Any]:
             start = time.perf_counter()
@@ -318,10 +346,12 @@ class MultiRegionClient:
 
         tasks = [functools.partial(task, target) for target in targets]
         outcomes = run_all(
-            tasks, max_workers=self._options.max_workers, timeout=self._options.timeout
+            tasks,
+            max_workers=self._options.max_workers,
+            deadline=deadline or self._new_deadline(),
         )
-        # A task's value is its TargetResult; an outcome without one timed out (or was
-        # interrupted) before the task could finish.
+        # A task's value is its TargetResult; an outcome without one was not started,
+        # or was still in flight when the executor stopped waiting.
         return TargetResults(
             (
                 outcome.value
@@ -336,6 +366,7 @@ class MultiRegionClient:
         if isinstance(error, PagesThenError):
             value, error = error.value, error.error
         if error is not None:
+            error = mask_error(_in_flight_label(error))
             code = error_code_of(error)
             skipped = code is not None and code in self._options.ignore_error_codes
             logger.debug(
@@ -462,11 +493,36 @@ def _validate(params: Mapping[str, Any], operation: OperationModel) -> None:
     validate_parameters(params, operation.input_shape)
 
 
+def _in_flight_label(error: BaseException) -> BaseException:
+    """A transport error or timeout after the deadline is "timed out in flight"; an
+    answer from AWS (a ClientError) stays what it is, even if it came late."""
+    deadline = current_deadline()
+    if (
+        deadline is None
+        or not deadline.expired
+        or isinstance(error, FanOutError)
+        or getattr(error, "response", None) is not None
+    ):
+        return error
+    return deadline.error(error)
+
+
+def _token_paths(paginator_config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(input token, output token expression) pairs of a paginator."""
+    inputs, outputs = paginator_config["input_token"], paginator_config["output_token"]
+    if isinstance(inputs, str):
+        inputs, outputs = [inputs], [outputs]
+    return list(zip(inputs, outputs, strict=True))
+
+
 def _check_positive(name: str, value: float | None, *, integer: bool = False) -> None:
     """Raise ValueError unless ``value`` is None or a positive number (or integer)."""
     kinds = (int,) if integer else (int, float)
     if value is not None and (
-        isinstance(value, bool) or not isinstance(value, kinds) or value <= 0
+        isinstance(value, bool)
+        or not isinstance(value, kinds)
+        or not math.isfinite(value)
+        or value <= 0
     ):
         kind = "integer" if integer else "number"
         raise ValueError(f"{name} must be a positive {kind}, got {value!r}")
@@ -479,7 +535,7 @@ def _check_options(
     ignore_error_codes: Collection[str] | None,
 ) -> CallOptions:
     _check_positive("max_workers", max_workers, integer=True)
-    _check_positive("timeout", timeout)
+    _deadline.check_timeout("timeout", timeout)
     codes = base.ignore_error_codes
     if ignore_error_codes is not None:
         if isinstance(ignore_error_codes, str) or not all(

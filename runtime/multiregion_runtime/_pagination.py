@@ -12,6 +12,7 @@ import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
 
+from ._deadline import Deadline
 from ._results import OnTarget, TargetResults
 from ._secrets import masked
 from ._targets import Target
@@ -45,12 +46,14 @@ class _RecordingPages:
         self._pages = pages
         self._on_page = on_page
         self.error: BaseException | None = None
+        self.last_page: Any = None
 
     def __iter__(self) -> Iterator[Any]:
         try:
             for page in self._pages:
                 if self._on_page is not None:
                     self._on_page(page)
+                self.last_page = page
                 yield page
         except Exception as error:  # noqa: BLE001 - pages so far kept, error reported
             self.error = error
@@ -65,18 +68,41 @@ def paginate_full(
     params: dict[str, Any],
     pagination_config: dict[str, Any],
     on_page: Callable[[Any], None] | None = None,
+    tokens: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """All pages of one target merged like botocore's ``build_full_result``.
 
-    Raises PagesThenError (holding the merged pages so far) if a page request fails.
+    Raises PagesThenError (holding the merged pages so far) if a page request fails;
+    with ``tokens`` (the paginator's (input token, output token) pairs), the merged
+    result's ``NextToken`` then resumes exactly at the page that failed.
     """
     paginator = client.get_paginator(method)
     pages = paginator.paginate(**params, PaginationConfig=pagination_config)
     recording = _RecordingPages(pages, on_page)
     merged: dict[str, Any] = PageIterator.build_full_result(recording)  # type: ignore[arg-type]
     if recording.error is not None:
+        token = _failed_page_token(pages, recording.last_page, tokens)
+        if token is None:
+            token = pagination_config.get("StartingToken")
+        if token:
+            merged["NextToken"] = token
         raise PagesThenError(merged, recording.error)
     return merged
+
+
+def _failed_page_token(
+    pages: Any, last_page: Any, tokens: list[tuple[str, str]] | None
+) -> str | None:
+    """The StartingToken of the page after ``last_page`` (the one that failed), in
+    botocore's own encoding (its PageIterator.resume_token), or None."""
+    if last_page is None or not tokens:
+        return None
+    values = {name: jmespath.search(path, last_page) for name, path in tokens}
+    if all(value is None for value in values.values()):
+        return None
+    pages.resume_token = values  # botocore encodes it, as for max_items
+    token = pages.resume_token
+    return token if isinstance(token, str) else None
 
 
 @dataclass(frozen=True)
@@ -104,38 +130,60 @@ class Items(Generic[T]):
     """
 
     def __init__(
-        self, fan_out: Callable[[OnPage], TargetResults[Any]], result_key: str
+        self,
+        fan_out: Callable[[OnPage, Deadline], TargetResults[Any]],
+        result_key: str,
+        new_deadline: Callable[[], Deadline],
     ) -> None:
         self._fan_out = fan_out
         self._search = jmespath.compile(result_key).search
+        self._new_deadline = new_deadline
+        self._deadline: Deadline | None = None
         self._pages: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.results: TargetResults[Any] | None = None
         self._error: BaseException | None = None
         self._used = False
 
     def _on_page(self, target: Target, client: BaseClient, page: Any) -> None:
+        if self._deadline is not None and self._deadline.cancelled:
+            raise self._deadline.error()  # the caller left: fetch no further page
         # Copy the items now: build_full_result extends the first page's lists in
         # place as later pages arrive, so reading the page later would repeat items.
         self._pages.put((target, client, list(self._search(page) or ())))
 
     def __iter__(self) -> Iterator[Item[T]]:
+        """Items as they arrive. Leaving the loop early (break, an exception,
+        ``close()``) stops the fan-out: targets not started are not, and no further
+        page is fetched."""
         if self._used:
             raise RuntimeError("Items can be iterated once; call the method again")
         self._used = True
-        threading.Thread(target=self._run, daemon=True).start()
-        while (entry := self._pages.get()) is not _DONE:
-            target, client, values = entry
-            for value in values:
-                yield Item(target, value, client)
+        self._deadline = deadline = self._new_deadline()
+        threading.Thread(target=self._run, args=(deadline,), daemon=True).start()
+        finished = False
+        try:
+            while (entry := self._pages.get()) is not _DONE:
+                target, client, values = entry
+                for value in values:
+                    yield Item(target, value, client)
+            finished = True
+        finally:
+            if not finished:
+                deadline.cancel()
         if self._error is not None:
             raise self._error
         assert self.results is not None
         self.results.raise_for_errors()
 
-    def _run(self) -> None:
+    def close(self) -> None:
+        """Stop the fan-out (as leaving the loop does)."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+
+    def _run(self, deadline: Deadline) -> None:
         """The fan-out, in its own thread so that items can be yielded meanwhile."""
         try:
-            self.results = self._fan_out(self._on_page)
+            self.results = self._fan_out(self._on_page, deadline)
         # re-raised in the iterating thread
         except BaseException as error:  # noqa: BLE001
             self._error = error

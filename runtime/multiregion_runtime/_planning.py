@@ -7,7 +7,6 @@ nothing else); the smaller functions below are its parts, public for finer use.
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,7 +23,7 @@ from ._regions import (
     partition_of_region,
     resolve_regions,
 )
-from ._targets import Target, TargetPlan
+from ._targets import Target, TargetPlan, check_endpoint_url
 
 __all__ = [
     "OrganizationAccounts",
@@ -444,24 +443,6 @@ def _client(
     if verify is not None:
         kwargs["verify"] = verify
     return session.client(service, **kwargs)  # type: ignore[call-overload]
-
-
-def check_endpoint_url(url: str) -> None:
-    """Raise ValueError unless ``url`` is an http(s) URL with a host."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"invalid endpoint_url {_shown(url)!r}: expected http(s)://host[:port]"
-        )
-
-
-def _shown(url: str) -> str:
-    """The URL without the password it may carry (errors get printed)."""
-    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1****@", url)
 
 
 def _always_enabled(region: str) -> str:

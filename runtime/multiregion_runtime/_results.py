@@ -9,7 +9,8 @@ from typing import Generic, TypeVar
 
 from botocore.client import BaseClient
 
-from ._secrets import masked
+from ._errors import FanOutError
+from ._secrets import masked, without_passwords
 from ._targets import Target
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
@@ -23,14 +24,19 @@ class TargetError(Exception):
     """An error from one target, naming that target; the original is ``__cause__``."""
 
     def __init__(self, target: Target, error: BaseException) -> None:
-        super().__init__(f"{target.name}: {type(error).__name__}: {error}")
+        super().__init__(
+            without_passwords(f"{target.name}: {type(error).__name__}: {error}")
+        )
         self.target = target
         self.error = error
         self.__cause__ = error
 
 
 def error_code_of(error: BaseException | None) -> str | None:
-    """The AWS error code of a botocore ClientError (``ThrottlingException``...), else None."""
+    """The AWS error code of a botocore ClientError (``ThrottlingException``...), the
+    fan-out's own (``NotStarted``, ``DeadlineExceeded``, ``Cancelled``), else None."""
+    if isinstance(error, FanOutError):
+        return error.error_code
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
         return None
@@ -89,7 +95,10 @@ class TargetResult(OnTarget, Generic[T]):
         else:
             prefix = "skipped" if self.skipped else "error"
             state = f"{prefix}={type(self.error).__name__}({self.error})"
-        return f"TargetResult({self.target.name}, {state}, elapsed={self.elapsed:.3f})"
+            if self.value is not None:
+                state += f", value={masked(self.value)!r}"
+        text = f"TargetResult({self.target.name}, {state}, elapsed={self.elapsed:.3f})"
+        return without_passwords(text)
 
 
 class TargetResults(list[TargetResult[T]]):
@@ -104,7 +113,14 @@ class TargetResults(list[TargetResult[T]]):
         return [r.target for r in self.errors()]
 
     def resume_tokens(self) -> dict[Target, str]:
-        """Per target, the token to resume a paginated call that stopped at max_items."""
+        """Per target, the token to resume a paginated call where it stopped.
+
+        A target stopped by ``max_items`` resumes after its last item; one that
+        failed or timed out part-way resumes at the page that failed (its pages so
+        far are in its value). Pass this to ``starting_tokens=``. A target that
+        failed on its first page has no token: call it again
+        (``failed_targets()``).
+        """
         tokens: dict[Target, str] = {}
         for r in self:
             token = r.value.get("NextToken") if isinstance(r.value, dict) else None

@@ -34,13 +34,58 @@ def masked(value: object) -> object:
 
 def without_password(url: str) -> str:
     """``http://user:secret@host`` -> ``http://user:****@host``: URLs get logged."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises for a malformed netloc, like .password
+    except ValueError:  # not even a URL ("http://[::1"): hide what looks like one
+        return without_passwords(url)
     if parts.password is None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urllib.parse.urlunsplit(
         parts._replace(netloc=f"{parts.username}:****@{host}")
     )
+
+
+# ``scheme://user:password@``: the password of any URL in any text (botocore quotes
+# endpoint URLs in its error messages).
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*:)[^@\s/'\"]*(@)")
+
+
+def without_passwords(text: str) -> str:
+    """Every ``scheme://user:password@`` in ``text`` as ``scheme://user:****@``."""
+    if "@" not in text:
+        return text
+    return _URL_PASSWORD.sub(r"\1****\2", text)
+
+
+def mask_error(error: BaseException) -> BaseException:
+    """``error`` (and the errors it chains) with URL passwords hidden in its text.
+
+    Done in place, once, when the error becomes a target's result: ``str()``,
+    ``repr()``, tracebacks and ExceptionGroups of it then show no password, whatever
+    prints them.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        _mask_args(current)
+        current = current.__cause__ or current.__context__
+    return error
+
+
+def _mask_args(error: BaseException) -> None:
+    args = tuple(without_passwords(a) if isinstance(a, str) else a for a in error.args)
+    if args != error.args:
+        error.args = args
+    kwargs = getattr(error, "kwargs", None)  # botocore's errors format from these
+    if isinstance(kwargs, dict):
+        for key, value in list(kwargs.items()):
+            if isinstance(value, str):
+                kwargs[key] = without_passwords(value)
+            elif isinstance(value, BaseException):  # urllib3's, wrapped by botocore
+                _mask_args(value)
 
 
 # Credentials that no session of ours knows beforehand (those STS returns for an
@@ -67,13 +112,17 @@ class Redactor:
         self.replacements.update((v, "****") for v in values if v and len(v) >= 8)
 
     def add_endpoint(self, url: str) -> None:
-        password = urllib.parse.urlsplit(url).password
+        try:
+            password = urllib.parse.urlsplit(url).password
+        except ValueError:  # a malformed URL: refused later, hidden by pattern here
+            return
         if password:  # ":pw@" is distinctive even when the password is short
             self.replacements[f":{password}@"] = ":****@"
 
     def __call__(self, text: str) -> str:
         for secret, replacement in self.replacements.items():
             text = text.replace(secret, replacement)
+        text = without_passwords(text)
         for pattern in _CREDENTIAL_PATTERNS:
             text = pattern.sub(r"\1****", text)
         return text

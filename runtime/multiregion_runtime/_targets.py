@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field, fields
+
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from ._secrets import without_password
 
@@ -50,6 +53,8 @@ class Target:
             raise ValueError(
                 f"Target.region must be a non-empty string, got {self.region!r}"
             )
+        if self.endpoint_url is not None:
+            check_endpoint_url(self.endpoint_url)
         if self.credentials is not None and not isinstance(
             self.credentials, StaticCredentials
         ):
@@ -116,6 +121,34 @@ class TargetPlan:
     targets: list[Target]
     skipped: dict[str, str] = field(default_factory=dict)
     regions_checked_in: str | None = field(default=None, repr=False)
+
+
+def check_endpoint_url(url: object, name: str = "endpoint_url") -> None:
+    """ValueError unless ``url`` is an http(s) URL with a valid host (botocore's test).
+
+    Checked when a Target is made, so a bad URL fails before any request, with a
+    message that names it (its password hidden) and says what would be valid.
+    """
+    if not isinstance(url, str):
+        raise ValueError(f"{name} must be a string URL, got {url!r}")
+    shown = without_password(url)
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme
+    except ValueError as error:  # "http://[::1": an unclosed IPv6 bracket
+        raise ValueError(
+            f"{name} {shown!r} is not a valid URL ({error}); "
+            "expected http(s)://host[:port][/path]"
+        ) from None
+    if scheme not in ("http", "https"):
+        found = f"scheme {scheme!r}" if scheme else "no scheme"
+        raise ValueError(
+            f"{name} {shown!r} has {found}; only http and https are "
+            "supported: expected http(s)://host[:port][/path]"
+        )
+    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        raise ValueError(
+            f"{name} {shown!r} has no valid host; expected http(s)://host[:port][/path]"
+        )
 
 
 def _account_of(role_arn: str) -> str | None:

@@ -542,4 +542,4 @@ def test_a_malformed_endpoint_url_is_a_usage_error(server: str) -> None:
         "sqs", "list-queues", "--regions", "eu-west-1", "--endpoint-url", "notaurl"
     )
     assert done.returncode == 2
-    assert "invalid --endpoint-url 'notaurl'" in done.stderr
+    assert "--endpoint-url 'notaurl' has no scheme" in done.stderr

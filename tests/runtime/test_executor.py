@@ -10,7 +10,9 @@ import textwrap
 import threading
 from collections.abc import Callable
 
+from multiregion_runtime._errors import DeadlineExceededError, NotStartedError
 from multiregion_runtime._executor import run_all
+from multiregion_runtime._results import error_code_of
 
 
 def test_max_workers_caps_concurrency_and_all_tasks_run() -> None:
@@ -44,7 +46,7 @@ def test_errors_are_outcomes_not_exceptions() -> None:
     assert isinstance(outcomes[1].error, RuntimeError)
 
 
-def test_tasks_beyond_the_timeout_are_timeout_errors_and_never_start() -> None:
+def test_running_tasks_time_out_in_flight_and_queued_ones_never_start() -> None:
     started: list[int] = []
     gate = threading.Event()
 
@@ -58,7 +60,14 @@ def test_tasks_beyond_the_timeout_are_timeout_errors_and_never_start() -> None:
 
     outcomes = run_all([task(i) for i in range(4)], max_workers=2, timeout=0.2)
     gate.set()
-    assert all(isinstance(o.error, TimeoutError) for o in outcomes)
+    assert [type(o.error) for o in outcomes] == [DeadlineExceededError] * 2 + [
+        NotStartedError
+    ] * 2
+    assert [error_code_of(o.error) for o in outcomes] == ["DeadlineExceeded"] * 2 + [
+        "NotStarted"
+    ] * 2
+    assert "timed out in flight" in str(outcomes[0].error)
+    assert "not started: the deadline of 0.2 s passed" in str(outcomes[3].error)
     assert sorted(started) == [0, 1]  # queued tasks were cancelled, not started
 
 

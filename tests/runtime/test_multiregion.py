@@ -271,7 +271,11 @@ def test_custom_endpoints_on_a_moto_server(
         ({"targets": []}, ValueError, "targets is empty"),
         ({"targets": [Target("eu-wset-1")]}, ValueError, "unknown region 'eu-wset-1'"),
         ({"targets": ["eu-west-1"]}, TypeError, "Target objects"),
-        ({"timeout": 0}, ValueError, "timeout must be a positive number.*0"),
+        (
+            {"timeout": 0},
+            ValueError,
+            "timeout must be a finite number of seconds above 0.*0",
+        ),
         ({"max_workers": 0}, ValueError, "max_workers must be a positive integer.*0"),
         ({"ignore_error_codes": "Throttling"}, TypeError, "ignore_error_codes"),
         (

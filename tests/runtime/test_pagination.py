@@ -127,6 +127,13 @@ def test_failing_mid_pagination_keeps_items_and_records_the_error(
     assert isinstance(bad.error, EndpointConnectionError)
     assert bad.value is not None and len(bad.value["logGroups"]) == 2  # the first page
     assert results.failed_targets() == [Target("eu-west-1")]
+    # moto's own token for the page that failed: resuming fetches exactly the rest.
+    tokens = results.resume_tokens()
+    assert list(tokens) == [Target("eu-west-1")]
+    rest = logs.paginate("describe_log_groups", page_size=2, starting_tokens=tokens)
+    resumed = bad.value["logGroups"] + rest[0].unwrap()["logGroups"]
+    every = boto3_full_result("logs", "eu-west-1", "describe_log_groups")["logGroups"]
+    assert [g["logGroupName"] for g in resumed] == [g["logGroupName"] for g in every]
 
 
 def test_items_raise_after_yielding_everything_that_arrived(

@@ -416,8 +416,11 @@ def test_plan_targets_lists_the_organization_at_the_endpoint() -> None:
         ({"profiles": ["nobody"]}, "unknown profile 'nobody'"),
         ({"accounts": [ACCOUNT_A]}, "need a role_name"),
         ({"role_name": "R"}, "need accounts or organization"),
-        ({"endpoint_url": "ftp://host"}, "invalid endpoint_url"),
-        ({"endpoint_url": "http://[::1"}, "invalid endpoint_url"),
+        ({"endpoint_url": "ftp://host"}, "endpoint_url 'ftp://host' has scheme 'ftp'"),
+        (
+            {"endpoint_url": "http://[::1"},
+            "endpoint_url 'http://[::1' is not a valid URL",
+        ),
         ({"regions": ["eu-wst-1"]}, "unknown region 'eu-wst-1'"),
         ({"accounts": ["12345"], "role_name": "R"}, "account ids must be 12 digits"),
         (

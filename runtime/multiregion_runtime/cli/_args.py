@@ -7,6 +7,7 @@ operation that only its model (loaded later, and only for that one operation) kn
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,7 +182,22 @@ GLOBAL_OPTIONS = (
     GlobalOption(
         "--timeout",
         "one",
-        "give up on targets that have not answered after SECONDS",
+        "the deadline of every target, retries included (default 60): "
+        "targets not answered by then are reported as timed out or not started",
+        "SECONDS",
+    ),
+    GlobalOption(
+        "--cli-connect-timeout",
+        "one",
+        "the longest a connection attempt may take (0: no limit; default 5), "
+        "always within --timeout",
+        "SECONDS",
+    ),
+    GlobalOption(
+        "--cli-read-timeout",
+        "one",
+        "the longest a socket read may wait (0: no limit; default 20), "
+        "always within --timeout",
         "SECONDS",
     ),
     GlobalOption("--no-progress", "flag", "no live progress line on a terminal"),
@@ -373,16 +389,20 @@ def positive_int(line: CommandLine, name: str) -> int | None:
     return number
 
 
-def positive_float(line: CommandLine, name: str) -> float | None:
+def positive_float(line: CommandLine, name: str, zero: bool = False) -> float | None:
+    """A finite number of seconds above 0 (or 0 itself when ``zero``)."""
     text = line.value(name)
     if text is None:
         return None
     try:
         number = float(text)
     except ValueError:
-        number = 0.0
-    if not number > 0:
-        raise UsageError(f"{name} must be a positive number of seconds, got {text!r}")
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+        lowest = "0 or more" if zero else "above 0"
+        raise UsageError(
+            f"{name} must be a finite number of seconds {lowest}, got {text!r}"
+        )
     return number
 
 

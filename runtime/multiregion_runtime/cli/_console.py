@@ -22,8 +22,13 @@ class Console:
 
     def err(self, text: str, *, alert: bool = False) -> None:
         text = self.redact(text)
-        sys.stderr.write((red(text, self.color) if alert else text) + "\n")
-        sys.stderr.flush()
+        try:
+            sys.stderr.write((red(text, self.color) if alert else text) + "\n")
+            sys.stderr.flush()
+        except (
+            BrokenPipeError
+        ):  # `... 2>&1 | head`: no reader, but the exit code stands
+            silence(sys.stderr)
 
     def learn_environment(self) -> None:
         """The keys in the environment: no message or log may print them."""
@@ -47,3 +52,9 @@ def use_color(when: str | None, stream: TextIO) -> bool:
     if when in ("on", "off"):
         return when == "on"
     return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def silence(stream: TextIO) -> None:
+    """Point ``stream`` at /dev/null, so that exiting does not fail flushing it again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())

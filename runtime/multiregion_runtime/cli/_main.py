@@ -43,7 +43,7 @@ from ._args import (
     split_command_line,
     split_values,
 )
-from ._console import Console, use_color
+from ._console import Console, silence, use_color
 from ._help import (
     USAGE,
     can_paginate,
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.err("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `multiregion help | head`: the reader has gone
-        _silence_stdout()
+        silence(sys.stdout)
         return EXIT_OK
 
 
@@ -391,10 +391,22 @@ def _dynamic_service(
 
 
 def _client_config(line: CommandLine) -> Config | None:
-    """botocore Config from the command line's options (None: the runtime's own)."""
+    """botocore Config from the command line's options (None: the runtime's own).
+
+    --cli-connect-timeout / --cli-read-timeout mean what they mean in the AWS CLI
+    (seconds per attempt; 0: no limit, still cut to the deadline's time left).
+    """
+    chosen: dict[str, Any] = {}
     if line.flag("--no-sign-request"):
-        return Config(signature_version=botocore.UNSIGNED)
-    return None
+        chosen["signature_version"] = botocore.UNSIGNED
+    for key, option in (
+        ("connect_timeout", "--cli-connect-timeout"),
+        ("read_timeout", "--cli-read-timeout"),
+    ):
+        value = positive_float(line, option, zero=True)
+        if value is not None:
+            chosen[key] = value or None
+    return Config(**chosen) if chosen else None
 
 
 def _compile_query(expression: str | None) -> Callable[[Any], Any] | None:
@@ -470,15 +482,9 @@ def _write(renderer: Renderer, results: Sequence[TargetResult[Any]]) -> None:
         renderer.write(results, sys.stdout)
         sys.stdout.flush()
     except BrokenPipeError:  # `multiregion ... | head`: the reader has gone
-        _silence_stdout()
+        silence(sys.stdout)
     except jmespath.exceptions.JMESPathError as error:
         raise UsageError(f"--query failed: {error}") from None
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so that exiting does not fail flushing it again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _report_errors(results: TargetResults[Any], debug: bool, console: Console) -> None:

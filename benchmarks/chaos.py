@@ -1,0 +1,210 @@
+"""``make chaos``: 1,020 targets under faults, three calls on one object.
+
+The fault-injection endpoint (tests/faultserver.py, in its own process, on loopback)
+answers SQS ``ListQueues`` per target, by URL path: 5 % hang, 5 % throttle twice
+then answer, 2 % reset the connection, 1 % fail (AccessDenied); the rest answer.
+Each call reports targets ok, retried and ok, labelled failures by code, wall time
+against the deadline, threads alive and pool workers busy after it, and peak RSS.
+It checks: nothing lost (ok + labelled = 1,020), the healthy targets' results equal
+in all three calls, wall <= deadline + 1 s, and the pool idle again after each call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from multiregion import DynamicService, Target, TargetResults
+from multiregion_runtime import _executor
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS = 1020
+DEADLINE = 10.0
+#: What goes wrong for target i: the first rule that matches, spread over the list
+#: (51 hang, 51 throttle, 20 reset, 10 fail of 1,020; the rest answer at once).
+FAULT_RULES = [
+    (20, 0, "hang"),
+    (20, 10, "throttle"),
+    (51, 5, "reset"),
+    (102, 7, "fail"),
+]
+SERVER_FAULTS = [
+    "hang=hang",
+    "throttle=throttle,times=2,every=3",
+    "reset=reset",
+    "fail=deny",
+]
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1", "ca-central-1"]
+
+
+class FaultProcess:
+    """The fault endpoint in its own process (its CPU off this one's GIL)."""
+
+    def __init__(self) -> None:
+        args = [arg for fault in SERVER_FAULTS for arg in ("--fault", fault)]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.faultserver", *args],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self.proc.stdout is not None
+        words = self.proc.stdout.readline().decode().split()
+        if len(words) != 3 or words[0] != "LISTENING":
+            self.stop()
+            raise RuntimeError(f"fault endpoint did not start: {words!r}")
+        self.url = f"http://{words[1]}:{words[2]}"
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()  # it stops when its stdin closes
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def chaos_targets(url: str) -> list[Target]:
+    targets = []
+    for i in range(TARGETS):
+        kind = next((k for n, r, k in FAULT_RULES if i % n == r), "ok")
+        region = REGIONS[i % len(REGIONS)]
+        targets.append(
+            Target(region=region, endpoint_url=f"{url}/{kind}-{i}", label=f"{kind}-{i}")
+        )
+    return targets
+
+
+def pool_busy() -> int:
+    pool = _executor._pool
+    if pool is None:
+        return 0
+    with pool._lock:
+        return len(pool._threads) - pool._idle
+
+
+def pool_size() -> int:
+    pool = _executor._pool
+    return 0 if pool is None else len(pool._threads)
+
+
+def one_call(service: DynamicService) -> tuple[dict[str, Any], TargetResults[Any]]:
+    start = time.monotonic()
+    results = service.list_queues()
+    wall = time.monotonic() - start
+    busy_now = pool_busy()
+    time.sleep(0.2)  # a worker finishing its last bookkeeping is not a stuck one
+    ok = [r for r in results if r.ok]
+    retried = [r for r in ok if retry_attempts(r.value) > 0]
+    labelled = Counter(
+        r.error_code or type(r.error).__name__ for r in results if not r.ok
+    )
+    figures = {
+        "targets": len(results),
+        "ok": len(ok),
+        "retried_ok": len(retried),
+        "labelled": sum(labelled.values()),
+        "by_label": dict(sorted(labelled.items())),
+        "wall_s": round(wall, 2),
+        "deadline_s": DEADLINE,
+        "busy_workers_at_return": busy_now,
+        "busy_workers_0.2s_later": pool_busy(),
+        "pool_threads": pool_size(),
+        "threads_alive": threading.active_count(),
+        "peak_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        ),
+    }
+    return figures, results
+
+
+def retry_attempts(value: Any) -> int:
+    """How many times botocore retried before this answer."""
+    return int(value["ResponseMetadata"]["RetryAttempts"])
+
+
+def healthy_values(results: TargetResults[Any]) -> dict[str, Any]:
+    return {
+        r.target.name: r.value and r.value["QueueUrls"]
+        for r in results
+        if r.ok and r.target.name.startswith("ok-")
+    }
+
+
+def run() -> list[dict[str, Any]]:
+    server = FaultProcess()
+    try:
+        session = boto3.Session(
+            aws_access_key_id="AKIACHAOS",
+            aws_secret_access_key="chaos",
+            region_name="us-east-1",
+        )
+        service = DynamicService(
+            "sqs", targets=chaos_targets(server.url), session=session, timeout=DEADLINE
+        )
+        planted = Counter(t.name.split("-")[0] for t in service.targets)
+        print(f"planted: {dict(planted)}", file=sys.stderr)
+        calls, healthy = [], []
+        for number in (1, 2, 3):
+            figures, results = one_call(service)
+            figures["call"] = number
+            healthy.append(healthy_values(results))
+            calls.append(figures)
+        for figures, values in zip(calls, healthy, strict=True):
+            figures["checks"] = {
+                "nothing_lost": figures["ok"] + figures["labelled"] == TARGETS,
+                "healthy_identical": values == healthy[0]
+                and len(values)
+                == sum(1 for t in service.targets if t.name.startswith("ok-")),
+                "wall_within_deadline_plus_1s": figures["wall_s"] <= DEADLINE + 1,
+                "pool_idle_after": figures["busy_workers_0.2s_later"] == 0,
+            }
+        return calls
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.chaos")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args(argv)
+    calls = run()
+    if args.json:
+        print(json.dumps(calls, indent=2))
+    else:
+        print(table(calls))
+    return 0 if all(all(c["checks"].values()) for c in calls) else 1
+
+
+def table(calls: list[dict[str, Any]]) -> str:
+    head = (
+        "| call | ok | retried+ok | labelled failures | wall / deadline | "
+        "busy workers (at return / +0.2 s) | threads alive | peak RSS | checks |"
+    )
+    lines = [head, "|" + "---|" * 9]
+    for c in calls:
+        labels = ", ".join(f"{k} {v}" for k, v in c["by_label"].items())
+        checks = "all pass" if all(c["checks"].values()) else json.dumps(c["checks"])
+        lines.append(
+            f"| {c['call']} | {c['ok']} | {c['retried_ok']} | {c['labelled']} ({labels}) "
+            f"| {c['wall_s']} s / {c['deadline_s']:g} s "
+            f"| {c['busy_workers_at_return']} / {c['busy_workers_0.2s_later']} "
+            f"(pool {c['pool_threads']}) | {c['threads_alive']} | {c['peak_rss_mb']} MB "
+            f"| {checks} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""Under faults (hangs, throttling, resets, failures mid-pagination), against the
+fault-injection endpoint: bounded time, nothing lost, distinct outcomes, early stop."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from multiregion import DynamicService, Target
+from multiregion_runtime import _executor, _multiregion
+from multiregion_runtime._deadline import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_TIMEOUT,
+)
+from multiregion_runtime._errors import (
+    CancelledError,
+    DeadlineExceededError,
+    NotStartedError,
+)
+from tests.faultserver import Fault, FaultServer
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import ExceptionGroup
+
+PAGES = 4  # DescribeLogGroups pages per target, 2 log groups each
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    faults = {
+        "hang": Fault("hang"),
+        "deny": Fault("deny"),
+        "throttle": Fault("throttle", times=2, every=3),
+        "xmlthrottle": Fault("throttle", times=2, every=3),
+        "e500": Fault("error500"),
+        "reset": Fault("reset"),
+        "slow": Fault("slow", seconds=0.05),
+        "failpage": Fault("fail_at_page", page=2, times=1),
+        "hangpage": Fault("hang_at_page", page=1, times=1),
+    }
+    with FaultServer(faults, pages=PAGES) as fault_server:
+        yield fault_server
+
+
+@pytest.fixture
+def small_pool(monkeypatch: pytest.MonkeyPatch) -> _executor._Pool:
+    """A pool of 4 threads, as MULTIREGION_POOL_SIZE=4 gives."""
+    pool = _executor._Pool(4)
+    monkeypatch.setattr(_executor, "_pool", pool)
+    return pool
+
+
+def targets(server: FaultServer, *keys: str, region: str = "us-east-1") -> list[Target]:
+    return [
+        Target(region=region, endpoint_url=server.url_for(k), label=k) for k in keys
+    ]
+
+
+def sqs(server: FaultServer, *keys: str, **options: object) -> DynamicService:
+    return DynamicService("sqs", targets=targets(server, *keys), **options)  # type: ignore[arg-type]
+
+
+def logs(server: FaultServer, *keys: str, **options: object) -> DynamicService:
+    return DynamicService("logs", targets=targets(server, *keys), **options)  # type: ignore[arg-type]
+
+
+def warm(service: DynamicService) -> DynamicService:
+    """``service`` with its clients made, so a short deadline is spent on requests
+    (making a client can take a second on a loaded machine)."""
+    for target in service.targets:
+        service.client_for(target)
+    return service
+
+
+def all_idle(pool: _executor._Pool, within: float = 3.0) -> bool:
+    """Whether every thread of ``pool`` is waiting for work (polled up to ``within`` s)."""
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        with pool._lock:
+            if pool._idle == len(pool._threads):
+                return True
+        time.sleep(0.02)
+    return False
+
+
+def group_names(value: object) -> list[str]:
+    assert isinstance(value, dict)
+    return [g["logGroupName"] for g in value.get("logGroups", [])]
+
+
+# -- finding 1: deadlines free the workers; a small pool is not starved ---------------
+
+
+def test_hung_targets_free_their_workers_so_the_next_call_is_answered(
+    server: FaultServer, small_pool: _executor._Pool
+) -> None:
+    hung = warm(sqs(server, "hang-1", "hang-2", "hang-3", "hang-4", timeout=2))
+    first = hung.list_queues()
+    assert [r.error_code for r in first] == ["DeadlineExceeded"] * 4
+    # Each hung attempt ended at the deadline and no retry was sent after it.
+    assert [server.requests[f"hang-{i}"] for i in range(1, 5)] == [1, 1, 1, 1]
+    assert all_idle(small_pool)  # the 4 workers are back, not blocked for 3 x 60 s
+    healthy = sqs(server, "ok-1", "ok-2", "ok-3", timeout=5).list_queues()
+    assert healthy.summary() == "3 targets: 3 ok, 0 errors, 0 skipped"
+
+
+def test_each_attempt_is_cut_at_the_time_left_not_at_the_read_timeout(
+    server: FaultServer,
+) -> None:
+    # The read timeout is 20 s; the socket read still ends at the 2 s deadline.
+    result = warm(sqs(server, "hang", "ok", timeout=2)).list_queues()[0]
+    assert isinstance(result.error, DeadlineExceededError)
+    assert isinstance(result.error.__cause__, ReadTimeoutError)
+
+
+# -- finding 2: a deadline by default, documented values --------------------------------
+
+
+def test_every_call_has_a_deadline_by_default(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert DEFAULT_TIMEOUT < 3 * 60  # botocore's own worst case: 3 attempts x 60 s
+    monkeypatch.setattr(_multiregion, "DEFAULT_TIMEOUT", 2.0)
+    results = warm(sqs(server, "hang", "ok")).list_queues()  # no timeout= given
+    assert [r.error_code for r in results] == ["DeadlineExceeded", None]
+    assert isinstance(results[0].error, DeadlineExceededError)
+    assert results[0].error.seconds == 2.0
+
+
+def test_attempt_timeouts_default_below_botocores_and_the_callers_config_wins(
+    server: FaultServer,
+) -> None:
+    target = targets(server, "ok")[0]
+    config: Any = sqs(server, "ok").client_for(target).meta.config
+    assert (config.connect_timeout, config.read_timeout) == (
+        DEFAULT_CONNECT_TIMEOUT,
+        DEFAULT_READ_TIMEOUT,
+    )
+    mine = DynamicService("sqs", targets=[target], config=Config(read_timeout=3))
+    config = mine.client_for(target).meta.config
+    assert (config.connect_timeout, config.read_timeout) == (DEFAULT_CONNECT_TIMEOUT, 3)
+
+
+# -- finding 3: not started, timed out in flight, failed ---------------------------------
+
+
+def test_not_started_timed_out_and_failed_are_different_errors(
+    server: FaultServer,
+) -> None:
+    service = sqs(server, "hang", "ok-1", "ok-2", max_workers=1, timeout=2)
+    results = warm(service).list_queues()
+    in_flight, *never = results
+    assert isinstance(in_flight.error, DeadlineExceededError)
+    assert in_flight.error_code == "DeadlineExceeded"
+    assert "timed out in flight: deadline of 2 s" in str(in_flight.error)
+    for result in never:
+        assert isinstance(result.error, NotStartedError)
+        assert result.error_code == "NotStarted"
+        assert (
+            str(result.error)
+            == "not started: the deadline of 2 s passed before this target's turn"
+        )
+    assert server.requests["ok-1"] == server.requests["ok-2"] == 0
+    failed = sqs(server, "deny").list_queues()[0]
+    assert isinstance(failed.error, ClientError)
+    assert failed.error_code == "AccessDeniedException"
+
+
+def test_throttled_then_answered_targets_succeed_in_both_protocols(
+    server: FaultServer,
+) -> None:
+    json_value = sqs(server, "throttle").list_queues()[0].unwrap()
+    assert json_value["ResponseMetadata"]["RetryAttempts"] == 2
+    xml = DynamicService("sts", targets=targets(server, "xmlthrottle"))
+    xml_value = xml.get_caller_identity()[0].unwrap()
+    assert xml_value["ResponseMetadata"]["RetryAttempts"] == 2
+
+
+def test_resets_and_500s_are_labelled_failures_and_lose_no_other_target(
+    server: FaultServer,
+) -> None:
+    results = sqs(server, "reset", "e500", "ok", timeout=20).list_queues()
+    assert results[0].error is not None and results[0].error_code is None
+    assert type(results[0].error).__name__ == "ConnectionClosedError"
+    assert results[1].error_code == "InternalFailure"
+    assert results[2].ok
+    assert (
+        server.requests["e500"] == 3
+    )  # botocore's standard retries, within the deadline
+
+
+# -- finding 4: pages kept, resumed at the page that failed ------------------------------
+
+
+def test_a_page_failing_keeps_earlier_pages_and_resumes_exactly_there(
+    server: FaultServer,
+) -> None:
+    service = logs(server, "failpage", "fine")
+    first = service.paginate("DescribeLogGroups")
+    failed, fine = first
+    assert failed.error_code == "AccessDeniedException"
+    assert group_names(failed.value) == [
+        f"failpage-{p}-{i}" for p in (0, 1) for i in (0, 1)
+    ]
+    assert len(group_names(fine.value)) == 2 * PAGES
+    assert "NextToken" not in fine.unwrap()
+    tokens = first.resume_tokens()
+    assert list(tokens) == [failed.target]
+    rest = service.paginate("DescribeLogGroups", starting_tokens=tokens)
+    assert rest.summary() == "1 target: 1 ok, 0 errors, 0 skipped"
+    every = group_names(failed.value) + group_names(rest[0].value)
+    assert every == [f"failpage-{p}-{i}" for p in range(PAGES) for i in (0, 1)]
+
+
+def test_a_page_timing_out_keeps_earlier_pages_and_resumes_exactly_there(
+    server: FaultServer,
+) -> None:
+    results = warm(logs(server, "hangpage", timeout=2)).paginate("DescribeLogGroups")
+    first = results[0]
+    assert isinstance(first.error, DeadlineExceededError)
+    assert group_names(first.value) == ["hangpage-0-0", "hangpage-0-1"]
+    resumed = logs(server, "hangpage").paginate(
+        "DescribeLogGroups", starting_tokens=results.resume_tokens()
+    )[0]
+    assert resumed.ok
+    every = group_names(first.value) + group_names(resumed.value)
+    assert every == [f"hangpage-{p}-{i}" for p in range(PAGES) for i in (0, 1)]
+
+
+# -- finding 5: leaving an iter_ loop stops the fan-out ----------------------------------
+
+
+@pytest.mark.parametrize("leave", ["break", "exception", "close"])
+def test_leaving_an_items_loop_stops_fetching_and_frees_the_workers(
+    leave: str, small_pool: _executor._Pool
+) -> None:
+    keys = [f"slow-{i}" for i in range(6)]
+    with FaultServer({"slow": Fault("slow", seconds=0.05)}, pages=30) as slow:
+        items = logs(slow, *keys, max_workers=2, timeout=30).items("DescribeLogGroups")
+        if leave == "break":
+            for _ in items:
+                break
+        elif leave == "exception":
+            with pytest.raises(KeyError):
+                for _ in items:
+                    raise KeyError("the caller's own error")
+        else:
+            iterator = iter(items)
+            next(iterator)
+            iterator.close()  # type: ignore[attr-defined]
+        assert all_idle(small_pool)
+        served = sum(slow.pages_served.values())
+        time.sleep(0.3)
+        assert sum(slow.pages_served.values()) == served  # nothing fetched meanwhile
+        assert served < 30  # 2 workers x a few pages each, not 6 targets x 30 pages
+        assert all(slow.requests[k] == 0 for k in keys[2:])  # never started
+    assert threading.active_count() < 20
+
+
+def test_close_on_items_before_the_end_stops_the_fan_out() -> None:
+    with FaultServer({"slow": Fault("slow", seconds=0.05)}, pages=30) as slow:
+        items = logs(slow, "slow-1", "slow-2", max_workers=2).items("DescribeLogGroups")
+        iterator = iter(items)
+        next(iterator)
+        items.close()
+        with pytest.raises(ExceptionGroup) as raised:
+            list(iterator)
+        errors = [getattr(e, "error", None) for e in raised.value.exceptions]
+        assert errors and all(
+            isinstance(e, (CancelledError, NotStartedError)) for e in errors
+        )
+        assert sum(slow.pages_served.values()) < 30  # of 2 x 30
+
+
+# -- finding 7 (the library's part): bad numbers and URLs are refused before sending ----
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 0])
+def test_non_finite_or_non_positive_timeouts_are_refused(bad: float) -> None:
+    with pytest.raises(
+        ValueError, match="timeout must be a finite number of seconds above 0"
+    ):
+        DynamicService("sqs", regions=["us-east-1"], timeout=bad)
+    with pytest.raises(ValueError, match="timeout must be a finite number"):
+        DynamicService("sqs", regions=["us-east-1"]).with_options(timeout=bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://[::1", "is not a valid URL"),
+        ("ftp://user:pw@127.0.0.1", "has scheme 'ftp'; only http and https"),
+        ("127.0.0.1:5000", "only http and https"),
+        ("http://", "has no valid host"),
+    ],
+)
+def test_malformed_urls_and_other_schemes_are_refused(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as raised:
+        Target(region="us-east-1", endpoint_url=url)
+    assert "pw" not in str(raised.value)
