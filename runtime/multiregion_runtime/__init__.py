@@ -6,6 +6,12 @@ one hand-written list of public names.
 
 from typing import TYPE_CHECKING
 
+from ._client_cache import (
+    DEFAULT_MAX_CLIENTS,
+    SharedClients,
+    set_max_clients,
+    shared_clients,
+)
 from ._dynamic import DynamicService
 from ._errors import BotocoreTooOldError
 from ._multiregion import CallOptions, MultiRegionClient
@@ -19,6 +25,7 @@ from ._planning import (
     organization_targets,
     profile_targets,
 )
+from ._ratelimit import RateLimit, RateLimiter, RateLimits, shared_limiter
 from ._regions import ResolvedRegions, known_regions
 from ._results import TargetError, TargetResult, TargetResults
 from ._s3 import bucket_region, locate_buckets
@@ -34,12 +41,17 @@ else:
     from ._deprecated import __getattr__ as __getattr__
 
 __all__ = [
+    "DEFAULT_MAX_CLIENTS",
     "BotocoreTooOldError",
     "CallOptions",
     "Item",
     "Items",
     "MultiRegionClient",
     "OrganizationAccounts",
+    "RateLimit",
+    "RateLimiter",
+    "RateLimits",
+    "SharedClients",
     "TargetResult",
     "TargetResults",
     "ResolvedRegions",
@@ -56,4 +68,7 @@ __all__ = [
     "organization_accounts",
     "organization_targets",
     "profile_targets",
+    "set_max_clients",
+    "shared_clients",
+    "shared_limiter",
 ]
