@@ -314,7 +314,7 @@ class MultiRegionClient:
 
         def task(target: Target) -> TargetResult[Any]:
             start = time.perf_counter()
-            with counting(self._options.rate_limits) as stats:
+            with counting(self._options.rate_limits, target) as stats:
                 try:
                     client = self.client_for(target)
                     value = call(target, client)

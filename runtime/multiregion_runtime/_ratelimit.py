@@ -343,6 +343,8 @@ class CallStats:
     """Counted for one target while its call runs (in its worker thread)."""
 
     limits: RateLimits = DEFAULT_RATE_LIMITS
+    #: Who is throttled (``limiter_identity``); None: the client's own target's.
+    identity: str | None = None
     attempts: int = 0
     throttled: int = 0
     waited: float = 0.0
@@ -352,11 +354,12 @@ _local = threading.local()
 
 
 @contextmanager
-def counting(limits: RateLimits) -> Iterator[CallStats]:
+def counting(limits: RateLimits, target: Target | None = None) -> Iterator[CallStats]:
     """Count the HTTP attempts, throttles and rate-limit waits of the calls made in
-    this thread inside the block, under ``limits``."""
+    this thread inside the block, under ``limits``, for ``target``'s account."""
     previous = getattr(_local, "stats", None)
-    stats = _local.stats = CallStats(limits)
+    identity = limiter_identity(target) if target is not None else None
+    stats = _local.stats = CallStats(limits, identity)
     try:
         yield stats
     finally:
@@ -392,7 +395,8 @@ def attach_rate_limiter(client: BaseClient, target: Target) -> None:
     the defaults, e.g. for a follow-up call on ``TargetResult.client``.
     """
     service = client.meta.service_model.service_name
-    key = (limiter_identity(target), client.meta.region_name or "", service)
+    region = client.meta.region_name or ""
+    own_identity = limiter_identity(target)
     events = client.meta.events
 
     def classify(params: Mapping[str, Any], model: Any, context: Any, **_: Any) -> None:
@@ -402,11 +406,15 @@ def attach_rate_limiter(client: BaseClient, target: Target) -> None:
         stats = _current()
         limits = stats.limits if stats is not None else DEFAULT_RATE_LIMITS
         context = request.context
-        limit = limits.limit_for(service, context.get(_CLASS, MUTATING))
+        cls = context.get(_CLASS, MUTATING)
+        limit = limits.limit_for(service, cls)
         waited = 0.0
         if limit is not None:
+            # Clients are shared by targets with the same credentials: the account
+            # is the running target's (a label on the same keys is the caller's say).
+            identity = (stats and stats.identity) or own_identity
             limiter = shared_limiter()
-            bucket = limiter.bucket((*key, context.get(_CLASS, MUTATING)), limit)
+            bucket = limiter.bucket((identity, region, service, cls), limit)
             context[_BUCKET] = bucket
             waited = limiter.acquire(bucket)
         if stats is not None:
