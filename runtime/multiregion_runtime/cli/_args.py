@@ -116,6 +116,13 @@ GLOBAL_OPTIONS = (
         "give up on targets that have not answered after SECONDS",
         "SECONDS",
     ),
+    GlobalOption(
+        "--rate-limit",
+        "one",
+        "client-side limit per account and region, e.g. ec2:mutating=20/2 "
+        "(burst/per second; repeatable; KEY=none or 'off' to lift)",
+        "KEY=B/R",
+    ),
     GlobalOption("--no-progress", "flag", "no live progress line on a terminal"),
     GlobalOption("--debug", "flag", "log what botocore does (secrets are redacted)"),
     GlobalOption("--version", "flag", "print the version and exit"),

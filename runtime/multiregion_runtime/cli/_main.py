@@ -31,6 +31,7 @@ from .._planning import (
     only_enabled_regions,
     organization_targets,
 )
+from .._ratelimit import RateLimitsArg, parse_rate_limit
 from .._results import TargetResult, TargetResults
 from .._secrets import Redactor
 from .._targets import Target
@@ -84,6 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `multiregion help | head`: the reader has gone
         _silence_stdout()
         return EXIT_OK
+
+
+def _rate_limits(line: CommandLine) -> RateLimitsArg:
+    """``--rate-limit ec2:mutating=20/2 --rate-limit sqs=none``, or ``off``."""
+    specs = line.values("--rate-limit")
+    if "off" in specs:
+        return False
+    try:
+        return dict(parse_rate_limit(spec) for spec in specs) or None
+    except ValueError as error:
+        raise UsageError(f"--rate-limit: {error}") from None
 
 
 def _dispatch(line: CommandLine) -> int:
@@ -191,6 +203,7 @@ def _dynamic_service(
             max_workers=positive_int(line, "--max-workers"),
             timeout=positive_float(line, "--timeout"),
             ignore_error_codes=codes,
+            rate_limits=_rate_limits(line),
         )
         account_plan = _account_plan(line, session, services.regions, profiles)
         if account_plan is not None:
@@ -299,7 +312,11 @@ def _call_and_report(
         if live is not None:
             live.stop()
     _write(renderer, results)
-    _err(f"{results.summary()} in {time.monotonic() - start:.1f} s")
+    attempts, throttled, waited = results.call_totals()
+    _err(
+        f"{results.summary()} in {time.monotonic() - start:.1f} s "
+        f"({attempts} requests, {throttled} throttled, {waited:.1f} s rate-limited)"
+    )
     _report_errors(results, line.flag("--debug"))
     failed = bool(results.errors())
     return EXIT_FAILED if failed and not line.flag("--allow-errors") else EXIT_OK
