@@ -181,3 +181,24 @@ def test_a_user_can_still_close_between_phases(aws: None) -> None:
     second = DynamicService("sqs", regions=THREE)
     second.list_queues().raise_for_errors()
     assert second.clients_created == 3
+
+
+def test_proxies_from_the_environment_are_still_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    direct = DynamicService("sqs", regions=["eu-west-1"]).client_for(
+        Target("eu-west-1")
+    )
+    assert (
+        getattr(direct.meta.config, "proxies") == {}
+    )  # noqa: B009 - no look-up needed
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    proxied = DynamicService("sqs", regions=["eu-west-1"]).client_for(
+        Target("eu-west-1")
+    )
+    assert proxied is not direct
+    assert (
+        getattr(proxied.meta.config, "proxies") is None
+    )  # noqa: B009 - botocore looks
