@@ -29,7 +29,11 @@ from benchmarks.worker import (
 
 
 class GCTimer:
-    """Seconds spent in cyclic garbage collection (``gc.callbacks``)."""
+    """CPU seconds spent in cyclic garbage collection (``gc.callbacks``).
+
+    Thread CPU time, not wall: a collection runs in the thread that triggered it,
+    holding the GIL, and wall time would count the moments the OS ran other work.
+    """
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -39,9 +43,9 @@ class GCTimer:
 
     def _callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started = time.thread_time()
         else:
-            self.seconds += time.perf_counter() - self._started
+            self.seconds += time.thread_time() - self._started
             self.collections += 1
 
 

@@ -360,7 +360,6 @@ class MultiRegionClient:
                 type(error).__name__,
                 f" {code}" if code else "",
             )
-        client = self._clients.cached(self.service_name, target)
         stats = stats or CallStats()
         return TargetResult(
             target,
@@ -368,7 +367,7 @@ class MultiRegionClient:
             error,
             outcome.elapsed,
             skipped,
-            client,
+            functools.partial(self._clients.client, self.service_name, target),
             attempts=stats.attempts,
             throttled=stats.throttled,
             rate_limit_wait=stats.waited,

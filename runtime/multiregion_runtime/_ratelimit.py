@@ -14,6 +14,7 @@ data: a process or Dask executor has one per worker process.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -317,7 +318,12 @@ class RateLimiter:
         return wait
 
     def _forget_idle(self) -> None:
-        for key in [k for k, b in self._buckets.items() if b.idle_and_full()]:
+        """Forget full buckets (a new one starts full: nothing changes); if none is,
+        the oldest tenth, so that a sweep of more keys than this never rescans."""
+        idle = [k for k, b in self._buckets.items() if b.idle_and_full()]
+        if not idle:
+            idle = list(itertools.islice(self._buckets, self.MAX_BUCKETS // 10))
+        for key in idle:
             del self._buckets[key]
 
 

@@ -67,7 +67,11 @@ class TargetResult(OnTarget, Generic[T]):
     error: BaseException | None = None
     elapsed: float = 0.0
     skipped: bool = False
-    client: BaseClient | None = field(default=None, repr=False, compare=False)
+    #: Gives ``client``; a result holds no client itself, so 10,000 results do not
+    #: keep 10,000 clients (evicted from the bounded cache) in memory.
+    client_source: Callable[[], BaseClient] | None = field(
+        default=None, repr=False, compare=False
+    )
     #: HTTP attempts made (retries included: 1 means no retry; 0: none was sent).
     attempts: int = field(default=0, compare=False)
     #: Attempts AWS answered with a throttling error (then retried with backoff).
@@ -78,6 +82,12 @@ class TargetResult(OnTarget, Generic[T]):
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def client(self) -> BaseClient | None:
+        """The boto3 client for this target's credentials, region, endpoint and Config
+        (the one the call used, or the same again if the cache has since evicted it)."""
+        return self.client_source() if self.client_source is not None else None
 
     @property
     def error_code(self) -> str | None:

@@ -205,3 +205,21 @@ def test_throttled_then_successful_calls_are_counted(clock: FrozenClock) -> None
         ("default", "eu-west-1", "ec2", "non-mutating"), loose
     )
     assert bucket.rate < loose.per_second  # fed back: halved, not yet restored
+
+
+def test_the_limiter_forgets_buckets_beyond_its_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [0.0]
+    limiter = RateLimiter(lambda: now[0], lambda _: None)
+    monkeypatch.setattr(RateLimiter, "MAX_BUCKETS", 10)
+    limit = RateLimit(2, 1)
+    busy = limiter.bucket(("a", "r", "sqs", "mutating"), limit)
+    limiter.acquire(busy)
+    for i in range(9):
+        limiter.bucket((f"idle-{i}", "r", "sqs", "mutating"), limit)
+    limiter.bucket(("new", "r", "sqs", "mutating"), limit)  # forgets the 9 full ones
+    assert limiter.bucket(("a", "r", "sqs", "mutating"), limit) is busy
+    for i in range(20):  # none idle: the oldest tenth goes each time
+        limiter.acquire(limiter.bucket((f"busy-{i}", "r", "sqs", "mutating"), limit))
+    assert len(limiter._buckets) <= 10

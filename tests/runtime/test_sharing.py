@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -191,14 +193,27 @@ def test_proxies_from_the_environment_are_still_used(
     direct = DynamicService("sqs", regions=["eu-west-1"]).client_for(
         Target("eu-west-1")
     )
-    assert (
-        getattr(direct.meta.config, "proxies") == {}
-    )  # noqa: B009 - no look-up needed
+    direct_config: Any = direct.meta.config
+    assert direct_config.proxies == {}  # no look-up needed
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     proxied = DynamicService("sqs", regions=["eu-west-1"]).client_for(
         Target("eu-west-1")
     )
     assert proxied is not direct
-    assert (
-        getattr(proxied.meta.config, "proxies") is None
-    )  # noqa: B009 - botocore looks
+    proxied_config: Any = proxied.meta.config
+    assert proxied_config.proxies is None  # botocore looks them up
+
+
+def test_results_do_not_keep_evicted_clients_alive(
+    aws: None, small_cache: SharedClients
+) -> None:
+    a, b, c = (Target(r) for r in THREE)
+    sqs = DynamicService("sqs", targets=[a, b, c])
+    first = sqs.with_targets([a]).list_queues().raise_for_errors()
+    used = weakref.ref(first[0].client)
+    sqs.with_targets([b, c]).list_queues().raise_for_errors()  # evicts a's client
+    gc.collect()
+    assert used() is None  # the result did not hold it
+    follow_up: Any = first[0].client  # the same again, for follow-up calls
+    assert follow_up is not None and follow_up.meta.region_name == a.region
+    assert follow_up.list_queues()["ResponseMetadata"]["HTTPStatusCode"] == 200
