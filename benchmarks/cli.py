@@ -20,7 +20,7 @@ from benchmarks.static import measure_static
 
 HERE = Path(__file__).resolve().parent
 RAW = Path("out") / "results.json"  # under --out; benchmarks/out/ is git-ignored
-ALL_SCENARIOS = (0, 1, 2, 3, 4, 5, 6, 7)
+ALL_SCENARIOS = (0, 1, 2, 3, 4, 5, 6, 7, 8)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -82,11 +82,13 @@ def run(plan: Plan, chosen: list[int]) -> Report:
             progress("5. imports and codegen")
             report.static = measure_static(plan.import_runs, plan.full_codegen, env)
         if 6 in chosen:
-            rows, report.fleet = scenarios_fleet.run_all(plan, env)
-            report.rows += rows
+            report.rows += scenarios_fleet.run_all(plan, env)
         if 7 in chosen:
             report.fleet = report.fleet or {}
             report.fleet["throttle"] = scenarios_fleet.scenario_throttle(plan, env)
+        if 8 in chosen:
+            report.fleet = report.fleet or {}
+            report.fleet["fleet"] = scenarios_fleet.scenario_fleet(plan, env)
     return report
 
 
