@@ -175,9 +175,10 @@ class MultiRegionClient:
     def close(self) -> None:
         """Release the clients (and their sockets) this object and its copies made.
 
-        A long run over many accounts calls this between phases so memory and open
-        files do not grow with every target ever called. Clients are made again on
-        the next call.
+        Clients live in the process-wide cache (``shared_clients()``), which is
+        bounded and closes the least recently used ones by itself; this closes the
+        ones this object used now. Other objects sharing them, and this one, get
+        new clients on their next call.
         """
         self._clients.close()
 

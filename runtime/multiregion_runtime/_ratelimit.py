@@ -14,6 +14,7 @@ data: a process or Dask executor has one per worker process.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import threading
@@ -380,8 +381,9 @@ def limiter_identity(target: Target) -> str:
     """Who AWS throttles: the account, or what stands for it (never a secret)."""
     if target.account_id:
         return target.account_id
-    if target.credentials is not None:
-        return f"key:{target.credentials.access_key_id}"
+    if target.credentials is not None:  # a digest: access keys are secrets here
+        key_id = target.credentials.access_key_id.encode()
+        return f"key:{hashlib.sha256(key_id).hexdigest()[:16]}"
     if target.profile:
         return f"profile:{target.profile}"
     return "default"

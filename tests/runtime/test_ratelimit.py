@@ -9,7 +9,14 @@ import boto3
 import pytest
 
 from benchmarks.endpoint_process import EndpointProcess
-from multiregion import DynamicService, RateLimit, RateLimiter, RateLimits, Target
+from multiregion import (
+    DynamicService,
+    RateLimit,
+    RateLimiter,
+    RateLimits,
+    StaticCredentials,
+    Target,
+)
 from multiregion_runtime import _ratelimit
 from multiregion_runtime._ratelimit import (
     AWS_PUBLISHED,
@@ -223,3 +230,15 @@ def test_the_limiter_forgets_buckets_beyond_its_bound(
     for i in range(20):  # none idle: the oldest tenth goes each time
         limiter.acquire(limiter.bucket((f"busy-{i}", "r", "sqs", "mutating"), limit))
     assert len(limiter._buckets) <= 10
+
+
+def test_who_is_limited_is_the_account_and_never_shows_a_key() -> None:
+    keys = StaticCredentials("AKIAKEYIDNOTSHOWN001", "secret")
+    by_key = _ratelimit.limiter_identity(Target("eu-west-1", credentials=keys))
+    assert "AKIAKEYIDNOTSHOWN001" not in by_key and by_key.startswith("key:")
+    assert by_key == _ratelimit.limiter_identity(Target("us-east-1", credentials=keys))
+    assert _ratelimit.limiter_identity(Target("eu-west-1", profile="dev")) == (
+        "profile:dev"
+    )
+    with_account = Target("eu-west-1", credentials=keys, account_id="123456789012")
+    assert _ratelimit.limiter_identity(with_account) == "123456789012"
