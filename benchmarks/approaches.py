@@ -175,6 +175,21 @@ class Multiregion(Fanout):
         return [r.value if r.ok else r.error for r in results]
 
 
+class MultiregionNewObject(Multiregion):
+    """A new ``DynamicService`` for every call: what a function or handler written
+    the natural way does. Its clients come from the process-wide cache."""
+
+    name = "multiregion-new-object"
+    label = "multiregion, a new object per call"
+
+    def setup(self) -> None:
+        pass
+
+    def run(self) -> list[Any]:
+        results = self.build().call(self.operation)
+        return [r.value if r.ok else r.error for r in results]
+
+
 APPROACHES: dict[str, type[Fanout]] = {
     cls.name: cls
     for cls in (
@@ -183,5 +198,6 @@ APPROACHES: dict[str, type[Fanout]] = {
         PoolClientPerTask,
         PoolSessionPerTask,
         Multiregion,
+        MultiregionNewObject,
     )
 }

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import botocore
 
-from benchmarks import scenarios
+from benchmarks import scenarios, scenarios_fleet
 from benchmarks.loadcheck import run_loadcheck
 from benchmarks.pinning import client_cpus, pin
 from benchmarks.report import Report, load_raw, save_raw, write
@@ -20,7 +20,7 @@ from benchmarks.static import measure_static
 
 HERE = Path(__file__).resolve().parent
 RAW = Path("out") / "results.json"  # under --out; benchmarks/out/ is git-ignored
-ALL_SCENARIOS = (0, 1, 2, 3, 4, 5)
+ALL_SCENARIOS = (0, 1, 2, 3, 4, 5, 6, 7, 8)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -81,6 +81,14 @@ def run(plan: Plan, chosen: list[int]) -> Report:
         if 5 in chosen:
             progress("5. imports and codegen")
             report.static = measure_static(plan.import_runs, plan.full_codegen, env)
+        if 6 in chosen:
+            report.rows += scenarios_fleet.run_all(plan, env)
+        if 7 in chosen:
+            report.fleet = report.fleet or {}
+            report.fleet["throttle"] = scenarios_fleet.scenario_throttle(plan, env)
+        if 8 in chosen:
+            report.fleet = report.fleet or {}
+            report.fleet["fleet"] = scenarios_fleet.scenario_fleet(plan, env)
     return report
 
 

@@ -3,9 +3,11 @@
 It answers SQS ``ListQueues`` (awsJson1_0, ``X-Amz-Target``) and STS
 ``GetCallerIdentity`` (query protocol, XML) after a delay chosen by the region in the
 request's SigV4 credential scope, so one endpoint URL stands for every region. Other
-JSON or query operations get an empty, well-formed result. Chosen regions can answer
-with an auth error (as a region not enabled for the account does) or a throttling
-error instead.
+JSON or query operations get an empty, well-formed result (EC2's own XML shape for
+EC2). Chosen regions can answer with an auth error (as a region not enabled for the
+account does) or a throttling error instead. With ``--token-bucket BURST/RATE`` it
+throttles as AWS does: one token bucket per (access key, region, API class), and the
+real throttling error (EC2: ``RequestLimitExceeded``, HTTP 503) when it is empty.
 
 Run it as ``python -m benchmarks.endpoint``: it prints ``LISTENING <host> <port>``
 and serves until its time or request budget runs out, or its standard input closes
@@ -46,6 +48,7 @@ class EndpointConfig:
     throttle_regions: frozenset[str] = frozenset()
     max_seconds: float = 600.0
     max_requests: int = 2_000_000
+    token_bucket: tuple[float, float] | None = None  # (burst, refill per second)
 
     def delay_s(self, region: str) -> float:
         """Seconds to wait before answering a request signed for ``region``."""
@@ -85,6 +88,7 @@ class Stats:
     peak_connections: int = 0
     overheads_s: list[float] = field(default_factory=list)
     access_keys: set[str] = field(default_factory=set)
+    throttled: int = 0
 
     def record(self, overhead_s: float, access_key: str) -> None:
         self.requests += 1
@@ -100,6 +104,7 @@ class Stats:
             "requests": self.requests,
             "peak_connections": self.peak_connections,
             "distinct_access_keys": len(self.access_keys),
+            "throttled": self.throttled,
             "cpu_s": round(cpu, 4),
             "cpu_per_request_us": round(1e6 * cpu / max(self.requests, 1), 1),
             "overhead_p50_ms": round(1e3 * samples[len(samples) // 2], 3),
@@ -134,6 +139,47 @@ def operation_of(request: Request) -> tuple[str, str]:
     return ("query", form.get("Action", ["Unknown"])[0])
 
 
+_READS = re.compile(r"^(Describe|Get|List|Search)[A-Z]")
+_HEAVY_DESCRIBES = frozenset(
+    {
+        "DescribeInstances",
+        "DescribeVolumes",
+        "DescribeSnapshots",
+        "DescribeSecurityGroups",
+    }
+)
+_NARROWING = re.compile(r"^(Filter|MaxResults|NextToken|\w+Id|GroupName)")
+
+
+def api_class(request: Request, operation: str) -> str:
+    """AWS's throttling class of a request: EC2's documented three, by its rules."""
+    if not _READS.match(operation):
+        return "mutating"
+    if operation in _HEAVY_DESCRIBES:
+        form = parse_qs(request.body.decode("utf-8", "replace"))
+        if not any(_NARROWING.match(name) for name in form):
+            return "unfiltered-describe"
+    return "non-mutating"
+
+
+class TokenBuckets:
+    """AWS's request throttling: a bucket per (access key, region, API class)."""
+
+    def __init__(self, burst: float, per_second: float) -> None:
+        self.burst, self.per_second = burst, per_second
+        self._buckets: dict[tuple[str, str, str], tuple[float, float]] = {}
+
+    def take(self, key: tuple[str, str, str], now: float) -> bool:
+        """Take a token for ``key``; False (throttled) if its bucket is empty."""
+        tokens, updated = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - updated) * self.per_second)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            return False
+        self._buckets[key] = (tokens - 1.0, now)
+        return True
+
+
 # --- answers -----------------------------------------------------------------
 
 _JSON_TYPE = "application/x-amz-json-1.0"
@@ -165,8 +211,25 @@ def query_result(operation: str, account: str, request_id: str) -> Response:
     return Response(200, xml.encode(), _XML_TYPE)
 
 
-def error_response(protocol: str, status: int, code: str, message: str) -> Response:
+def ec2_result(operation: str, request_id: str) -> Response:
+    """EC2's query protocol answers with no Result wrapper, and a requestId."""
+    xml = (
+        f'<{operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        f"<requestId>{request_id}</requestId></{operation}Response>"
+    )
+    return Response(200, xml.encode(), _XML_TYPE)
+
+
+def error_response(
+    protocol: str, status: int, code: str, message: str, service: str = ""
+) -> Response:
     """An error in the shape botocore's parser for ``protocol`` expects."""
+    if service == "ec2":
+        xml = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}"
+            f"</Message></Error></Errors><RequestID>{uuid.uuid4()}</RequestID></Response>"
+        )
+        return Response(status, xml.encode(), _XML_TYPE)
     if protocol == "json":
         body = json.dumps({"__type": f"com.amazonaws.bench#{code}", "message": message})
         return Response(status, body.encode(), _JSON_TYPE)
@@ -179,9 +242,19 @@ def error_response(protocol: str, status: int, code: str, message: str) -> Respo
     return Response(status, xml.encode(), _XML_TYPE)
 
 
+def throttling_error(protocol: str, service: str) -> Response:
+    """What AWS answers when the bucket is empty (EC2: 503 RequestLimitExceeded)."""
+    if service == "ec2":
+        return error_response(
+            "query", 503, "RequestLimitExceeded", "Request limit exceeded.", service
+        )
+    code = "ThrottlingException" if protocol == "json" else "Throttling"
+    return error_response(protocol, 400, code, "Rate exceeded")
+
+
 def answer(config: EndpointConfig, request: Request, request_id: str) -> Response:
     """The response to an AWS request, before its delay is applied."""
-    access_key, region, _service = signing_scope(request.headers)
+    access_key, region, service = signing_scope(request.headers)
     protocol, operation = operation_of(request)
     if region in config.error_regions:
         # What AWS answers in an opt-in region the account has not enabled.
@@ -192,10 +265,11 @@ def answer(config: EndpointConfig, request: Request, request_id: str) -> Respons
         )
         return error_response(protocol, 403, code, "The security token is invalid.")
     if region in config.throttle_regions:
-        code = "ThrottlingException" if protocol == "json" else "Throttling"
-        return error_response(protocol, 400, code, "Rate exceeded")
+        return throttling_error(protocol, service)
     if protocol == "json":
         return json_result(operation, region, account_for(access_key))
+    if service == "ec2":
+        return ec2_result(operation, request_id)
     return query_result(operation, account_for(access_key), request_id)
 
 
@@ -241,6 +315,9 @@ class Endpoint:
     def __init__(self, config: EndpointConfig) -> None:
         self.config = config
         self.stats = Stats()
+        self.buckets = (
+            TokenBuckets(*config.token_bucket) if config.token_bucket else None
+        )
         self.done = asyncio.Event()
         self.writers: set[asyncio.StreamWriter] = set()
 
@@ -273,9 +350,15 @@ class Endpoint:
         received = time.perf_counter()
         if request.path.startswith("/__"):
             return self.control(request.path)
-        access_key, region, _service = signing_scope(request.headers)
+        access_key, region, service = signing_scope(request.headers)
         request_id = str(uuid.uuid4())
         response = answer(self.config, request, request_id)
+        if self.buckets is not None and response.status == 200:
+            protocol, operation = operation_of(request)
+            key = (access_key, region, api_class(request, operation))
+            if not self.buckets.take(key, time.monotonic()):
+                self.stats.throttled += 1
+                response = throttling_error(protocol, service)
         delay = self.config.delay_s(region)
         await asyncio.sleep(delay)
         payload = encode_response(response, request_id, region)
@@ -337,6 +420,15 @@ def split_regions(value: str) -> frozenset[str]:
     return frozenset(r for r in value.split(",") if r)
 
 
+def parse_bucket(value: str) -> tuple[float, float]:
+    """``"100/20"`` -> ``(100.0, 20.0)``."""
+    burst, _, rate = value.partition("/")
+    try:
+        return float(burst), float(rate)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: write BURST/RATE") from None
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.endpoint")
     parser.add_argument("--host", default="127.0.0.1")
@@ -347,6 +439,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--error-regions", type=split_regions, default=frozenset())
     parser.add_argument("--throttle-regions", type=split_regions, default=frozenset())
+    parser.add_argument(
+        "--token-bucket",
+        type=parse_bucket,
+        default=None,
+        metavar="BURST/RATE",
+        help="throttle per (access key, region, API class), e.g. 100/20",
+    )
     parser.add_argument("--max-seconds", type=float, default=600.0)
     parser.add_argument("--max-requests", type=int, default=2_000_000)
     parser.add_argument(
@@ -368,6 +467,7 @@ def main(argv: list[str] | None = None) -> None:
         throttle_regions=args.throttle_regions,
         max_seconds=args.max_seconds,
         max_requests=args.max_requests,
+        token_bucket=args.token_bucket,
     )
     if args.pin:
         pin(server_cpus())

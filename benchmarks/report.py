@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import scenarios_fleet
 from benchmarks.loadcheck import LoadResult
 from benchmarks.scenarios import Row
 from benchmarks.static import Measured
@@ -26,6 +27,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     cpu: dict[str, Any] | None = None
     static: dict[str, Any] | None = None
+    fleet: dict[str, Any] | None = None  # scenarios 6d and 7 (issue 13)
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,10 @@ SCENARIO_INTRO = {
     "are parsed again): what a script pays on its first fan-out, imports aside.",
     "3": "30 profiles (distinct access keys) x 34 regions, every answer after 100 ms. "
     "Bound: ceil(n / workers) x 100 ms. 'first run' creates the 1,020 clients.",
+    "6": "Issue 13. 6a: a new object per call at the table's delays, bound the slowest "
+    "region. 6b: the first EC2 fan-out of a fresh process (imports done), each run in "
+    "its own process. 6c: as scenario 3 at 128 workers; creation CPU per target = "
+    "(first run CPU - warm run CPU) / n.",
 }
 
 
@@ -352,6 +358,8 @@ def markdown(report: Report) -> str:
     out += fanout_sections(report.rows)
     out += cpu_section(report.cpu)
     out += static_section(report.static)
+    if report.fleet is not None or any(r.scenario[0] == "6" for r in report.rows):
+        out += scenarios_fleet.section(report.rows, report.fleet or {})
     if ANALYSIS.exists():
         out += [ANALYSIS.read_text().rstrip(), ""]
     return "\n".join(out)
@@ -381,4 +389,5 @@ def load_raw(path: Path) -> Report:
         rows=[Row(**r) for r in raw["rows"]],
         cpu=raw["cpu"],
         static=static,
+        fleet=raw.get("fleet"),
     )

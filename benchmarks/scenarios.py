@@ -129,7 +129,9 @@ def worker_environment() -> Iterator[dict[str, str]]:
         yield env
 
 
-def run_worker(spec: dict[str, Any], env: dict[str, str], endpoint: str) -> Any:
+def run_worker(
+    spec: dict[str, Any], env: dict[str, str], endpoint: str, timeout: float = 300
+) -> Any:
     """Run one measurement in a fresh process; its JSON result."""
     command = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec)]
     proc = subprocess.run(
@@ -138,7 +140,7 @@ def run_worker(spec: dict[str, Any], env: dict[str, str], endpoint: str) -> Any:
         env={**env, "AWS_ENDPOINT_URL": endpoint},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-1:] or ["(no stderr)"]

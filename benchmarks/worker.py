@@ -95,11 +95,23 @@ def measure_fanout(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Scenarios 6 and 7 (benchmarks/fleet.py): kind -> function.
+FLEET_KINDS = {
+    "fleet": "measure_fleet",
+    "fleet-bare": "measure_fleet_bare",
+    "throttle": "measure_throttle",
+}
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
     pin(client_cpus())  # the endpoint has the last core to itself
     if spec["kind"] == "fanout":
         result = measure_fanout(spec)
+    elif spec["kind"] in FLEET_KINDS:
+        from benchmarks import fleet
+
+        result = getattr(fleet, FLEET_KINDS[spec["kind"]])(spec)
     elif spec["kind"] == "cpu":
         from benchmarks.cpu import measure_cpu
 

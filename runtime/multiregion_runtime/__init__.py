@@ -6,6 +6,12 @@ one hand-written list of public names.
 
 from typing import TYPE_CHECKING
 
+from ._client_cache import (
+    DEFAULT_MAX_CLIENTS,
+    SharedClients,
+    set_max_clients,
+    shared_clients,
+)
 from ._deadline import DEFAULT_TIMEOUT
 from ._dynamic import DynamicService
 from ._errors import (
@@ -28,6 +34,7 @@ from ._planning import (
     plan_targets,
     profile_targets,
 )
+from ._ratelimit import RateLimit, RateLimiter, RateLimits, shared_limiter
 from ._regions import ResolvedRegions, known_regions
 from ._results import TargetError, TargetResult, TargetResults
 from ._s3 import bucket_region, locate_buckets
@@ -43,6 +50,7 @@ else:
     from ._deprecated import __getattr__ as __getattr__
 
 __all__ = [
+    "DEFAULT_MAX_CLIENTS",
     "BotocoreTooOldError",
     "CallOptions",
     "CancelledError",
@@ -55,6 +63,10 @@ __all__ = [
     "MultiRegionClient",
     "OrganizationAccounts",
     "PlanningError",
+    "RateLimit",
+    "RateLimiter",
+    "RateLimits",
+    "SharedClients",
     "TargetResult",
     "TargetResults",
     "ResolvedRegions",
@@ -72,4 +84,7 @@ __all__ = [
     "organization_targets",
     "plan_targets",
     "profile_targets",
+    "set_max_clients",
+    "shared_clients",
+    "shared_limiter",
 ]

@@ -45,23 +45,28 @@ def session_for(
             aws_access_key_id=creds.access_key_id,
             aws_secret_access_key=creds.secret_access_key,
             aws_session_token=creds.session_token,
-            botocore_session=_sharing_models(base),
+            botocore_session=sharing_models(base),
         )
     if target.role_arn is not None:
         return _assumed_role_session(target, base, lock, verify)
     if target.profile is not None:
         return boto3.Session(
-            profile_name=target.profile, botocore_session=_sharing_models(base)
+            profile_name=target.profile, botocore_session=sharing_models(base)
         )
     return base
 
 
-def _sharing_models(base: boto3.Session) -> botocore.session.Session:
-    """A botocore session that reuses ``base``'s loader, so models are parsed once."""
+#: Session components that hold parsed data and no credentials: sharing the loader
+#: means models and endpoint data are parsed once per process. (botocore deprecates
+#: getting its other components, e.g. the endpoint resolver, so they are not shared.)
+SHARED_COMPONENTS = ("data_loader",)
+
+
+def sharing_models(base: boto3.Session) -> botocore.session.Session:
+    """A botocore session that reuses ``base``'s parsed models and endpoint data."""
     session = botocore.session.Session()
-    session.register_component(
-        "data_loader", base._session.get_component("data_loader")
-    )
+    for name in SHARED_COMPONENTS:
+        session.register_component(name, base._session.get_component(name))
     return session
 
 
@@ -112,7 +117,7 @@ def _assumed_role_session(
     credentials = DeferredRefreshableCredentials(
         refresh_using=_FailOnce(fetcher.fetch_credentials), method="assume-role"
     )
-    session = _sharing_models(base)
+    session = sharing_models(base)
     session._credentials = credentials  # type: ignore[attr-defined]  # as botocore's own providers do
     return boto3.Session(botocore_session=session)
 

@@ -32,6 +32,8 @@ from ._deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
 from ._errors import BotocoreTooOldError, FanOutError
 from ._executor import Outcome, run_all
 from ._pagination import Items, OnPage, PagesThenError, paginate_full
+from ._ratelimit import CallStats, RateLimits, RateLimitsArg, counting
+from ._ratelimit import rate_limits as _rate_limits
 from ._regions import (
     RegionsArg,
     RegionSource,
@@ -67,6 +69,8 @@ class CallOptions:
     #: Called in the worker thread with each target's result as soon as it is known
     #: (progress displays, streaming); it must be quick and must not raise.
     on_result: Callable[[TargetResult[Any]], None] | None = None
+    #: Client-side token buckets per (account, region, service, API class).
+    rate_limits: RateLimits = RateLimits()
 
 
 class MultiRegionClient:
@@ -97,10 +101,12 @@ class MultiRegionClient:
         max_workers: int | None = None,
         timeout: float | None = None,
         ignore_error_codes: Collection[str] = (),
+        rate_limits: RateLimitsArg = None,
     ) -> None:
         self._options = _check_options(
             CallOptions(), max_workers, timeout, ignore_error_codes
         )
+        self._options = replace(self._options, rate_limits=_rate_limits(rate_limits))
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a botocore.config.Config, got {config!r}")
         # Per-attempt timeouts below botocore's 60 s (the caller's Config wins).
@@ -152,12 +158,21 @@ class MultiRegionClient:
         timeout: float | None = None,
         ignore_error_codes: Collection[str] | None = None,
         on_result: Callable[[TargetResult[Any]], None] | None = None,
+        rate_limits: RateLimitsArg = None,
     ) -> Self:
-        """A copy that runs calls with these options and shares this one's clients."""
+        """A copy that runs calls with these options and shares this one's clients.
+
+        ``rate_limits`` overrides the client-side limits, e.g.
+        ``{"ec2:mutating": (20, 2)}`` (burst, per second), or False to turn them off.
+        """
         clone = copy.copy(self)
         clone._options = _check_options(
             self._options, max_workers, timeout, ignore_error_codes
         )
+        if rate_limits is not None:
+            clone._options = replace(
+                clone._options, rate_limits=_rate_limits(rate_limits)
+            )
         if on_result is not None:
             if not callable(on_result):
                 raise TypeError(f"on_result must be callable, got {on_result!r}")
@@ -173,9 +188,10 @@ class MultiRegionClient:
     def close(self) -> None:
         """Release the clients (and their sockets) this object and its copies made.
 
-        A long run over many accounts calls this between phases so memory and open
-        files do not grow with every target ever called. Clients are made again on
-        the next call.
+        Clients live in the process-wide cache (``shared_clients()``), which is
+        bounded and closes the least recently used ones by itself; this closes the
+        ones this object used now. Other objects sharing them, and this one, get
+        new clients on their next call.
         """
         self._clients.close()
 
@@ -330,16 +346,17 @@ class MultiRegionClient:
 
         def task(target: Target) -> TargetResult[Any]:
             start = time.perf_counter()
-            try:
-                client = self.client_for(target)
-                value = call(target, client)
-                outcome: Outcome[Any] = Outcome(
-                    value, None, time.perf_counter() - start
-                )
-            # every error is this target's result
-            except Exception as error:  # noqa: BLE001
-                outcome = Outcome(None, error, time.perf_counter() - start)
-            result = self._result(target, outcome)
+            with counting(self._options.rate_limits, target) as stats:
+                try:
+                    client = self.client_for(target)
+                    value = call(target, client)
+                    outcome: Outcome[Any] = Outcome(
+                        value, None, time.perf_counter() - start
+                    )
+                # every error is this target's result
+                except Exception as error:  # noqa: BLE001
+                    outcome = Outcome(None, error, time.perf_counter() - start)
+            result = self._result(target, outcome, stats)
             if self._options.on_result is not None:
                 self._options.on_result(result)
             return result
@@ -361,7 +378,9 @@ class MultiRegionClient:
             for target, outcome in zip(targets, outcomes, strict=True)
         )
 
-    def _result(self, target: Target, outcome: Outcome[Any]) -> TargetResult[Any]:
+    def _result(
+        self, target: Target, outcome: Outcome[Any], stats: CallStats | None = None
+    ) -> TargetResult[Any]:
         value, error, skipped = outcome.value, outcome.error, False
         if isinstance(error, PagesThenError):
             value, error = error.value, error.error
@@ -376,8 +395,18 @@ class MultiRegionClient:
                 type(error).__name__,
                 f" {code}" if code else "",
             )
-        client = self._clients.cached(self.service_name, target)
-        return TargetResult(target, value, error, outcome.elapsed, skipped, client)
+        stats = stats or CallStats()
+        return TargetResult(
+            target,
+            value,
+            error,
+            outcome.elapsed,
+            skipped,
+            functools.partial(self._clients.client, self.service_name, target),
+            attempts=stats.attempts,
+            throttled=stats.throttled,
+            rate_limit_wait=stats.waited,
+        )
 
     def _paginator_config(self, operation_name: str) -> dict[str, Any]:
         model = self._botocore_session.get_paginator_model(self.service_name)

@@ -73,11 +73,27 @@ class TargetResult(OnTarget, Generic[T]):
     error: BaseException | None = None
     elapsed: float = 0.0
     skipped: bool = False
-    client: BaseClient | None = field(default=None, repr=False, compare=False)
+    #: Gives ``client``; a result holds no client itself, so 10,000 results do not
+    #: keep 10,000 clients (evicted from the bounded cache) in memory.
+    client_source: Callable[[], BaseClient] | None = field(
+        default=None, repr=False, compare=False
+    )
+    #: HTTP attempts made (retries included: 1 means no retry; 0: none was sent).
+    attempts: int = field(default=0, compare=False)
+    #: Attempts AWS answered with a throttling error (then retried with backoff).
+    throttled: int = field(default=0, compare=False)
+    #: Seconds spent waiting for the client-side rate limiter (``rate_limits=``).
+    rate_limit_wait: float = field(default=0.0, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def client(self) -> BaseClient | None:
+        """The boto3 client for this target's credentials, region, endpoint and Config
+        (the one the call used, or the same again if the cache has since evicted it)."""
+        return self.client_source() if self.client_source is not None else None
 
     @property
     def error_code(self) -> str | None:
@@ -178,6 +194,14 @@ class TargetResults(list[TargetResult[T]]):
                 [TargetError(r.target, r.error) for r in failed if r.error is not None],
             )
         return self
+
+    def call_totals(self) -> tuple[int, int, float]:
+        """(HTTP attempts, throttled attempts, seconds waited for the rate limiter)."""
+        return (
+            sum(r.attempts for r in self),
+            sum(r.throttled for r in self),
+            sum(r.rate_limit_wait for r in self),
+        )
 
     def summary(self) -> str:
         """``34 targets: 32 ok, 1 error, 1 skipped``."""

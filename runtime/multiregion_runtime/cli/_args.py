@@ -200,6 +200,13 @@ GLOBAL_OPTIONS = (
         "always within --timeout",
         "SECONDS",
     ),
+    GlobalOption(
+        "--rate-limit",
+        "one",
+        "client-side limit per account and region, e.g. ec2:mutating=20/2 "
+        "(burst/per second; repeatable; KEY=none or 'off' to lift)",
+        "KEY=B/R",
+    ),
     GlobalOption("--no-progress", "flag", "no live progress line on a terminal"),
     GlobalOption(
         "--no-cli-pager",

@@ -31,6 +31,7 @@ from botocore.model import OperationModel, ServiceModel
 from .. import __version__
 from .._dynamic import DynamicService
 from .._planning import PlanningError, TargetPlan, plan_targets
+from .._ratelimit import RateLimitsArg, parse_rate_limit
 from .._results import TargetResult, TargetResults
 from ._args import (
     BINARY_FORMATS,
@@ -96,6 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `multiregion help | head`: the reader has gone
         silence(sys.stdout)
         return EXIT_OK
+
+
+def _rate_limits(line: CommandLine) -> RateLimitsArg:
+    """``--rate-limit ec2:mutating=20/2 --rate-limit sqs=none``, or ``off``."""
+    specs = line.values("--rate-limit")
+    if "off" in specs:
+        return False
+    try:
+        return dict(parse_rate_limit(spec) for spec in specs) or None
+    except ValueError as error:
+        raise UsageError(f"--rate-limit: {error}") from None
 
 
 def _service_names(session: botocore.session.Session) -> Callable[[str], bool]:
@@ -385,6 +397,7 @@ def _dynamic_service(
             max_workers=positive_int(line, "--max-workers"),
             timeout=positive_float(line, "--timeout"),
             ignore_error_codes=codes,
+            rate_limits=_rate_limits(line),
         )
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
@@ -454,7 +467,11 @@ def _call_and_report(
             f"hint: column {first} holds a list; --flatten {first} gives one row "
             "per element"
         )
-    console.err(f"{results.summary()} in {time.monotonic() - start:.1f} s")
+    attempts, throttled, waited = results.call_totals()
+    console.err(
+        f"{results.summary()} in {time.monotonic() - start:.1f} s "
+        f"({attempts} requests, {throttled} throttled, {waited:.1f} s rate-limited)"
+    )
     _report_errors(results, line.flag("--debug"), console)
     failed = bool(results.errors())
     return EXIT_FAILED if failed and not line.flag("--allow-errors") else EXIT_OK

@@ -1,0 +1,127 @@
+"""Worker side of scenarios 6 and 7 (issue 13): a whole fleet, and AWS's throttling.
+
+- ``fleet``: 300 accounts x 34 regions in one process, a new object per run, against
+  the process-wide bounded client cache: wall, CPU, peak RSS, open fds, GC time.
+- ``fleet-bare``: the bare botocore CPU per target of the same work, done one target
+  at a time on a sample (a Session per account, a client per target, its call, its
+  close): the CPU bound the fleet is compared with.
+- ``throttle``: many EC2 describe calls to one account and region against an endpoint
+  that throttles as AWS does, with and without the client-side rate limiter.
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import time
+from typing import Any
+
+import boto3
+
+from benchmarks.worker import (
+    ClientCounter,
+    is_ok,
+    open_fds,
+    peak_rss_mb,
+    places_for,
+    timed,
+)
+
+
+class GCTimer:
+    """CPU seconds spent in cyclic garbage collection (``gc.callbacks``).
+
+    Thread CPU time, not wall: a collection runs in the thread that triggered it,
+    holding the GIL, and wall time would count the moments the OS ran other work.
+    """
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.thread_time()
+        else:
+            self.seconds += time.thread_time() - self._started
+            self.collections += 1
+
+
+def measure_fleet(spec: dict[str, Any]) -> dict[str, Any]:
+    from multiregion_runtime import DynamicService, Target, shared_clients
+
+    counter = ClientCounter()
+    gc_timer = GCTimer()
+    places = places_for(spec["accounts"])
+    targets = [Target(p.region, profile=p.profile) for p in places]
+
+    def run() -> list[Any]:
+        # a new object each run, as a scheduled job would make
+        service = DynamicService("sqs", targets=targets, max_workers=spec["workers"])
+        return [r.value if r.ok else r.error for r in service.call("list_queues")]
+
+    runs = []
+    for _ in range(spec["reps"]):
+        gc_before = gc_timer.seconds
+        runs.append(timed(run))
+        runs[-1]["gc_s"] = gc_timer.seconds - gc_before
+    cache = shared_clients()
+    return {
+        "runs": runs,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "open_fds": open_fds(),
+        "cache_limit": cache.max_clients,
+        "cached": len(cache),
+        "evicted": cache.evicted,
+        "clients_created": counter.count,
+        "gc_collections": gc_timer.collections,
+    }
+
+
+def measure_fleet_bare(spec: dict[str, Any]) -> dict[str, Any]:
+    """CPU per target of bare botocore, one target after another, on a sample."""
+    places = places_for(spec["accounts"])
+    sessions: dict[str | None, boto3.Session] = {}
+    start = time.process_time()
+    ok = 0
+    for place in places:
+        session = sessions.get(place.profile)
+        if session is None:
+            session = sessions[place.profile] = boto3.Session(
+                profile_name=place.profile
+            )
+        client = session.client("sqs", region_name=place.region)
+        ok += is_ok(client.list_queues())
+        client.close()
+    cpu = time.process_time() - start
+    return {"cpu_per_target_s": cpu / len(places), "n": len(places), "ok": ok}
+
+
+def measure_throttle(spec: dict[str, Any]) -> dict[str, Any]:
+    from multiregion_runtime import DynamicService, Target
+
+    region = spec["region"]
+    targets = [Target(region, label=f"call-{i}") for i in range(spec["calls"])]
+    ec2 = DynamicService(
+        "ec2",
+        targets=targets,
+        max_workers=spec["workers"],
+        rate_limits=None if spec["limited"] else False,
+    )
+    started = time.perf_counter()
+    results = ec2.describe_instances(Filters=[{"Name": "tag:team", "Values": ["a"]}])
+    wall = time.perf_counter() - started
+    attempts, throttled, waited = results.call_totals()
+    failures = collections.Counter(r.error_code or "other" for r in results.errors())
+    return {
+        "wall": wall,
+        "calls": len(results),
+        "ok": len(results.succeeded()),
+        "attempts": attempts,
+        "throttled": throttled,
+        "retried_calls": sum(r.attempts > 1 for r in results),
+        "rate_limit_wait_s": waited,
+        "failures": dict(failures),
+    }
