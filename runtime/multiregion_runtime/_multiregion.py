@@ -26,9 +26,10 @@ from botocore.waiter import SingleWaiterConfig, WaiterModel
 from typing_extensions import Self
 
 from ._client_cache import ClientCache
+from ._distributed import Executor, ExecutorArg, executor_from, run_remote
 from ._errors import BotocoreTooOldError
 from ._executor import Outcome, run_all
-from ._pagination import Items, OnPage, PagesThenError, paginate_full
+from ._pagination import Items, OnPage, PagesThenError
 from ._regions import (
     RegionsArg,
     RegionSource,
@@ -39,6 +40,7 @@ from ._regions import (
 )
 from ._results import TargetResult, TargetResults, error_code_of
 from ._targets import Target
+from ._work import Kind, Work, config_options
 
 logger = logging.getLogger("multiregion")
 
@@ -61,6 +63,9 @@ class CallOptions:
     #: Called in the worker thread with each target's result as soon as it is known
     #: (progress displays, streaming); it must be quick and must not raise.
     on_result: Callable[[TargetResult[Any]], None] | None = None
+    #: Where the calls run: None for threads in this process, or a ProcessPool or
+    #: DaskExecutor (see ``executor=`` of MultiRegionClient).
+    executor: Executor | None = None
 
 
 class MultiRegionClient:
@@ -73,6 +78,10 @@ class MultiRegionClient:
     Organizations...) are called once per partition, at the partition endpoint, and
     their result's ``region`` is that endpoint's name (e.g. "aws-global").
     ``targets`` replaces ``regions`` with explicit Targets (accounts, endpoints).
+    ``executor`` is where the calls run: "threads" (the default, in this process),
+    "processes" or "processes:N" (local worker processes), "tcp://host:8786" or a
+    ``distributed.Client`` (a Dask cluster), or a ProcessPool/DaskExecutor. Results
+    are the same wherever they run; see README "Large runs".
     """
 
     _service_name: ClassVar[str]
@@ -88,10 +97,12 @@ class MultiRegionClient:
         max_workers: int | None = None,
         timeout: float | None = None,
         ignore_error_codes: Collection[str] = (),
+        executor: ExecutorArg = None,
     ) -> None:
         self._options = _check_options(
             CallOptions(), max_workers, timeout, ignore_error_codes
         )
+        self._options = replace(self._options, executor=executor_from(executor))
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a botocore.config.Config, got {config!r}")
         self._clients = ClientCache(session, config)
@@ -139,12 +150,15 @@ class MultiRegionClient:
         timeout: float | None = None,
         ignore_error_codes: Collection[str] | None = None,
         on_result: Callable[[TargetResult[Any]], None] | None = None,
+        executor: ExecutorArg = None,
     ) -> Self:
         """A copy that runs calls with these options and shares this one's clients."""
         clone = copy.copy(self)
         clone._options = _check_options(
             self._options, max_workers, timeout, ignore_error_codes
         )
+        if executor is not None:
+            clone._options = replace(clone._options, executor=executor_from(executor))
         if on_result is not None:
             if not callable(on_result):
                 raise TypeError(f"on_result must be callable, got {on_result!r}")
@@ -181,17 +195,9 @@ class MultiRegionClient:
     ) -> TargetResults[Any]:
         """Validate ``params`` once, then call the operation in every target."""
         _validate(params, self._operation_model(operation_name))
-        method = botocore.xform_name(operation_name)
         region_param = REGION_FILTER_PARAMS.get((self.service_name, operation_name))
-
-        def one(target: Target, client: BaseClient) -> Any:
-            # A shallow copy per target: some botocore handlers rewrite top-level params.
-            target_params = dict(params)
-            if region_param and region_param not in target_params:
-                target_params[region_param] = target.region
-            return getattr(client, method)(**target_params)
-
-        return self._run(self.targets, one)
+        work = self._work("call", operation_name, params, region_param=region_param)
+        return self._run(self.targets, work)
 
     def _paginate(
         self,
@@ -249,20 +255,20 @@ class MultiRegionClient:
         _validate(checked, self._operation_model(operation_name))
         _check_positive("max_items", max_items)
         _check_positive("page_size", page_size)
-        method = botocore.xform_name(operation_name)
         targets = self.targets
         if starting_tokens is not None:
             targets = self._check_tokens(starting_tokens)
+        work = self._work(
+            "paginate",
+            operation_name,
+            params,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=dict(starting_tokens) if starting_tokens else None,
+        )
 
         def fan_out(on_page: OnPage | None) -> TargetResults[Any]:
-            def one(target: Target, client: BaseClient) -> dict[str, Any]:
-                config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
-                if starting_tokens is not None:
-                    config["StartingToken"] = starting_tokens[target]
-                callback = on_page and functools.partial(on_page, target, client)
-                return paginate_full(client, method, dict(params), config, callback)
-
-            return self._run(targets, one)
+            return self._run(targets, replace(work, on_page=on_page))
 
         return fan_out
 
@@ -282,13 +288,15 @@ class MultiRegionClient:
         config = {
             k: v for k, v in (("Delay", delay), ("MaxAttempts", max_attempts)) if v
         }
-        name = botocore.xform_name(waiter_name)
-        return self._run(
-            self.targets,
-            lambda _, client: client.get_waiter(name).wait(
-                **dict(params), WaiterConfig=config
-            ),
-        )
+        work = self._work("wait", waiter_name, params, waiter_config=config)
+        return self._run(self.targets, work)
+
+    def _work(
+        self, kind: Kind, name: str, params: Mapping[str, Any], **more: Any
+    ) -> Work:
+        """The plain description of a call that every executor runs in each target."""
+        config = config_options(self._clients.config)
+        return Work(self.service_name, kind, name, dict(params), config, **more)
 
     def _run(
         self,
@@ -296,6 +304,19 @@ class MultiRegionClient:
         call: Callable[[Target, BaseClient], Any],
     ) -> TargetResults[Any]:
         """Run ``call(target, its client)`` for every target."""
+        executor = self._options.executor
+        if executor is not None and isinstance(call, Work):  # in other processes
+            options = self._options
+            finish = functools.partial(self._finish, options.on_result)
+            return run_remote(
+                executor,
+                call,
+                targets,
+                self._model,
+                finish,
+                options.max_workers,
+                options.timeout,
+            )
 
         def task(target: Target) -> TargetResult[Any]:
             start = time.perf_counter()
@@ -327,6 +348,17 @@ class MultiRegionClient:
             )
             for target, outcome in zip(targets, outcomes, strict=True)
         )
+
+    def _finish(
+        self,
+        on_result: Callable[[TargetResult[Any]], None] | None,
+        target: Target,
+        outcome: Outcome[Any],
+    ) -> TargetResult[Any]:
+        result = self._result(target, outcome)
+        if on_result is not None:
+            on_result(result)
+        return result
 
     def _result(self, target: Target, outcome: Outcome[Any]) -> TargetResult[Any]:
         value, error, skipped = outcome.value, outcome.error, False
