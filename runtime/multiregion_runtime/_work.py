@@ -20,7 +20,7 @@ from typing import Any, Literal
 import botocore
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 from ._client_cache import ClientCache
 from ._executor import run_all
@@ -153,6 +153,10 @@ class RemoteError(Exception):
     def __init__(self, type_name: str, message: str) -> None:
         super().__init__(f"{type_name}: {message}")
         self.type_name = type_name
+        self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RemoteError, (self.type_name, self.message))
 
 
 class WorkerLostError(Exception):
@@ -186,6 +190,9 @@ def _packed_error(error: BaseException | None) -> tuple[Any, ...] | None:
         return None
     if isinstance(error, ClientError):
         return ("client", error.response, error.operation_name)
+    if isinstance(error, WaiterError):  # its pickle drops last_response
+        kwargs = error.kwargs
+        return ("waiter", kwargs["name"], kwargs["reason"], error.last_response)
     try:  # many exceptions pickle but cannot be rebuilt from their pickle
         pickle.loads(pickle.dumps(error))
     except Exception:  # noqa: BLE001 - sent as its name and message instead
@@ -207,4 +214,7 @@ def unpack(
         # As botocore's client picks the class (awsQueryCompatible codes first).
         code = str(info.get("QueryErrorCode") or info.get("Code") or "")
         return value, exceptions(code)(response, operation), elapsed
+    if error[0] == "waiter":
+        name, reason, last_response = error[1:]
+        return value, WaiterError(name, reason, last_response), elapsed
     return value, error[1], elapsed
