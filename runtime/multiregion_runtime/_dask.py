@@ -14,6 +14,8 @@ from ._work import Packed, Work, WorkerLostError, pack, run_chunk_collected
 #: millisecond (as much as a botocore call): 32 targets keep that near 3% of the CPU,
 #: while a region's results still arrive a chunk at a time (make bench measures both).
 DEFAULT_CHUNK_SIZE = 32
+#: Seconds to reach the scheduler before giving up with a ConnectionError.
+CONNECT_TIMEOUT_S = 5
 
 
 class DaskExecutor(Executor):
@@ -63,7 +65,7 @@ class DaskExecutor(Executor):
                 from distributed import Client
 
                 try:
-                    self._client = Client(self.address, timeout=10)  # type: ignore[no-untyped-call]
+                    self._client = Client(self.address, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
                 except OSError as error:
                     raise ConnectionError(
                         f"cannot reach the Dask scheduler at {self.address}: {error}"

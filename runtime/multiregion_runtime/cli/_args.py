@@ -116,6 +116,13 @@ GLOBAL_OPTIONS = (
         "give up on targets that have not answered after SECONDS",
         "SECONDS",
     ),
+    GlobalOption(
+        "--executor",
+        "one",
+        "where the calls run: threads (default), processes[:N] (local worker "
+        "processes), or tcp://host:port / dask://host:port (a Dask scheduler)",
+        "SPEC",
+    ),
     GlobalOption("--no-progress", "flag", "no live progress line on a terminal"),
     GlobalOption("--debug", "flag", "log what botocore does (secrets are redacted)"),
     GlobalOption("--version", "flag", "print the version and exit"),

@@ -191,6 +191,7 @@ def _dynamic_service(
             max_workers=positive_int(line, "--max-workers"),
             timeout=positive_float(line, "--timeout"),
             ignore_error_codes=codes,
+            executor=line.value("--executor"),
         )
         account_plan = _account_plan(line, session, services.regions, profiles)
         if account_plan is not None:
@@ -207,7 +208,7 @@ def _dynamic_service(
                 for region in services.regions
             ]
         )
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, ImportError) as error:  # ImportError: no dask extra
         raise UsageError(str(error)) from None
 
 
@@ -290,6 +291,8 @@ def _call_and_report(
     try:
         results = call()
     except ParamValidationError as error:
+        raise UsageError(str(error)) from None
+    except ConnectionError as error:  # --executor's scheduler: nothing was sent
         raise UsageError(str(error)) from None
     except KeyboardInterrupt:
         if live is not None:
