@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.executors import section as executors_section
 from benchmarks.loadcheck import LoadResult
 from benchmarks.scenarios import Row
 from benchmarks.static import Measured
@@ -26,6 +27,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     cpu: dict[str, Any] | None = None
     static: dict[str, Any] | None = None
+    executors: dict[str, Any] | None = None  # scenario 6 (benchmarks.executors)
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,7 @@ def markdown(report: Report) -> str:
     out += fanout_sections(report.rows)
     out += cpu_section(report.cpu)
     out += static_section(report.static)
+    out += executors_section(report.executors)
     if ANALYSIS.exists():
         out += [ANALYSIS.read_text().rstrip(), ""]
     return "\n".join(out)
@@ -381,4 +384,5 @@ def load_raw(path: Path) -> Report:
         rows=[Row(**r) for r in raw["rows"]],
         cpu=raw["cpu"],
         static=static,
+        executors=raw.get("executors"),
     )

@@ -10,10 +10,11 @@ from ._distributed import Executor, chunks, dask_installed
 from ._targets import Target
 from ._work import Packed, Work, WorkerLostError, pack, run_chunk_collected
 
-#: Targets per Dask task. A task costs the scheduler and the worker about a
-#: millisecond (as much as a botocore call): 32 targets keep that near 3% of the CPU,
-#: while a region's results still arrive a chunk at a time (make bench measures both).
-DEFAULT_CHUNK_SIZE = 32
+#: Targets per Dask task. A task costs ~1.4 ms of CPU and ~2 ms of scheduler time
+#: (make bench, scenario 6), as much as one or two botocore calls: 64 targets keep
+#: that near 3% of a call's CPU, while results still stream back a chunk (of one
+#: region) at a time. The chunk-size table in benchmarks/RESULTS.md has the trade-off.
+DEFAULT_CHUNK_SIZE = 64
 #: Seconds to reach the scheduler before giving up with a ConnectionError.
 CONNECT_TIMEOUT_S = 5
 

@@ -141,18 +141,21 @@ def place(target: Target, slots: Sequence[Slot]) -> Slot:
 
 
 def chunks(
-    targets: Sequence[Target], slots: Sequence[Slot], chunk_size: int
+    targets: Sequence[Target],
+    slots: Sequence[Slot],
+    chunk_size: int,
+    by_region: bool = True,
 ) -> list[tuple[Slot, Chunk]]:
-    """Targets in chunks of at most ``chunk_size``, each for one slot and one region.
+    """Targets in chunks of at most ``chunk_size``, each for one slot.
 
-    One region per chunk keeps targets of alike latency together, so a slow region
-    never holds back a fast one's results; the largest groups go first.
+    ``by_region``: one region per chunk, for executors whose results come back a
+    chunk at a time: targets of alike latency together, so a slow region never
+    holds back a fast one's results. The largest groups go first.
     """
     groups: dict[tuple[Slot, str], Chunk] = {}
     for index, target in enumerate(targets):
-        groups.setdefault((place(target, slots), target.region), []).append(
-            (index, target)
-        )
+        region = target.region if by_region else ""
+        groups.setdefault((place(target, slots), region), []).append((index, target))
     found: list[tuple[Slot, Chunk]] = []
     for (slot, _), group in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         for start in range(0, len(group), chunk_size):
