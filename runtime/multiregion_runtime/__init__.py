@@ -6,10 +6,13 @@ one hand-written list of public names.
 
 from typing import TYPE_CHECKING
 
+from ._dask import DaskExecutor
+from ._distributed import Executor
 from ._dynamic import DynamicService
 from ._errors import BotocoreTooOldError
 from ._multiregion import CallOptions, MultiRegionClient
 from ._pagination import Item, Items
+from ._process_pool import ProcessPool
 from ._planning import (
     OrganizationAccounts,
     TargetPlan,
@@ -23,6 +26,7 @@ from ._regions import ResolvedRegions, known_regions
 from ._results import TargetError, TargetResult, TargetResults
 from ._s3 import bucket_region, locate_buckets
 from ._targets import StaticCredentials, Target
+from ._work import RemoteError, WorkerLostError
 
 __version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
@@ -36,10 +40,14 @@ else:
 __all__ = [
     "BotocoreTooOldError",
     "CallOptions",
+    "DaskExecutor",
+    "Executor",
     "Item",
     "Items",
     "MultiRegionClient",
     "OrganizationAccounts",
+    "ProcessPool",
+    "RemoteError",
     "TargetResult",
     "TargetResults",
     "ResolvedRegions",
@@ -48,6 +56,7 @@ __all__ = [
     "Target",
     "TargetError",
     "TargetPlan",
+    "WorkerLostError",
     "account_targets",
     "bucket_region",
     "known_regions",
