@@ -12,7 +12,6 @@ from ._dynamic import DynamicService
 from ._errors import BotocoreTooOldError
 from ._multiregion import CallOptions, MultiRegionClient
 from ._pagination import Item, Items
-from ._process_pool import ProcessPool
 from ._planning import (
     OrganizationAccounts,
     TargetPlan,
@@ -22,6 +21,7 @@ from ._planning import (
     organization_targets,
     profile_targets,
 )
+from ._process_pool import ProcessPool
 from ._regions import ResolvedRegions, known_regions
 from ._results import TargetError, TargetResult, TargetResults
 from ._s3 import bucket_region, locate_buckets

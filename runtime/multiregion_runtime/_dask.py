@@ -115,7 +115,10 @@ class DaskExecutor(Executor):
         if future.status == "finished":
             yield from future.result()
             return
-        error = future.exception()  # KilledWorker: its worker died too many times
+        try:  # KilledWorker: its worker died too many times
+            error: BaseException | None = future.exception()
+        except Exception as cancelled:  # noqa: BLE001 - CancelledError: the reason
+            error = cancelled
         lost = WorkerLostError(f"Dask gave up on this target's chunk: {error!r}")
         for index, _ in chunk:
             yield index, pack(None, lost, 0.0)
