@@ -60,8 +60,9 @@ class CallOptions:
     max_workers: int | None = None
     timeout: float | None = None
     ignore_error_codes: frozenset[str] = frozenset()
-    #: Called in the worker thread with each target's result as soon as it is known
-    #: (progress displays, streaming); it must be quick and must not raise.
+    #: Called with each target's result as soon as it is known (progress displays,
+    #: streaming): in a pool thread, or in the calling thread when another executor
+    #: runs the calls; it must be quick and must not raise.
     on_result: Callable[[TargetResult[Any]], None] | None = None
     #: Where the calls run: None for threads in this process, or a ProcessPool or
     #: DaskExecutor (see ``executor=`` of MultiRegionClient).
