@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
-	$(PY) -m pip install -q --disable-pip-version-check -c constraints-dev.txt -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints-dev.txt -e '.[dev,dask]'
 	touch $(STAMP)
 
 demo: setup
@@ -33,7 +33,7 @@ test-py310:
 	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
 	test -x .venv310/bin/python || $(PY310) -m venv .venv310
 	.venv310/bin/python -m pip install -q --disable-pip-version-check -c constraints-py310.txt \
-		-e . "moto[server]" pytest exceptiongroup
+		-e '.[dask]' "moto[server]" pytest exceptiongroup
 	.venv310/bin/python -m pytest -q -p no:cacheprovider $(RUNTIME_TESTS)
 
 fmt: setup

@@ -12,6 +12,7 @@ from pathlib import Path
 import botocore
 
 from benchmarks import scenarios, scenarios_fleet
+from benchmarks.executors import scenario_executors
 from benchmarks.loadcheck import run_loadcheck
 from benchmarks.pinning import client_cpus, pin
 from benchmarks.report import Report, load_raw, save_raw, write
@@ -20,7 +21,7 @@ from benchmarks.static import measure_static
 
 HERE = Path(__file__).resolve().parent
 RAW = Path("out") / "results.json"  # under --out; benchmarks/out/ is git-ignored
-ALL_SCENARIOS = (0, 1, 2, 3, 4, 5, 6, 7, 8)
+ALL_SCENARIOS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -78,6 +79,8 @@ def run(plan: Plan, chosen: list[int]) -> Report:
             report.rows += scenarios.scenario_many_targets(plan, env, per_task)
         if 4 in chosen:
             report.cpu = scenarios.scenario_cpu(plan, env)
+        if 9 in chosen:  # executors (issue 14): unpins itself, endpoint included
+            report.executors = scenario_executors(plan == Plan.quick(), env)
         if 5 in chosen:
             progress("5. imports and codegen")
             report.static = measure_static(plan.import_runs, plan.full_codegen, env)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import scenarios_fleet
+from benchmarks.executors import section as executors_section
 from benchmarks.loadcheck import LoadResult
 from benchmarks.scenarios import Row
 from benchmarks.static import Measured
@@ -28,6 +29,7 @@ class Report:
     cpu: dict[str, Any] | None = None
     static: dict[str, Any] | None = None
     fleet: dict[str, Any] | None = None  # scenarios 6d and 7 (issue 13)
+    executors: dict[str, Any] | None = None  # scenario 6 (benchmarks.executors)
 
 
 @dataclass(frozen=True)
@@ -360,6 +362,7 @@ def markdown(report: Report) -> str:
     out += static_section(report.static)
     if report.fleet is not None or any(r.scenario[0] == "6" for r in report.rows):
         out += scenarios_fleet.section(report.rows, report.fleet or {})
+    out += executors_section(report.executors)
     if ANALYSIS.exists():
         out += [ANALYSIS.read_text().rstrip(), ""]
     return "\n".join(out)
@@ -390,4 +393,5 @@ def load_raw(path: Path) -> Report:
         cpu=raw["cpu"],
         static=static,
         fleet=raw.get("fleet"),
+        executors=raw.get("executors"),
     )

@@ -12,7 +12,9 @@ from ._client_cache import (
     set_max_clients,
     shared_clients,
 )
+from ._dask import DaskExecutor
 from ._deadline import DEFAULT_TIMEOUT
+from ._distributed import Executor
 from ._dynamic import DynamicService
 from ._errors import (
     BotocoreTooOldError,
@@ -34,11 +36,13 @@ from ._planning import (
     plan_targets,
     profile_targets,
 )
+from ._process_pool import ProcessPool
 from ._ratelimit import RateLimit, RateLimiter, RateLimits, shared_limiter
 from ._regions import ResolvedRegions, known_regions
 from ._results import TargetError, TargetResult, TargetResults
 from ._s3 import bucket_region, locate_buckets
 from ._targets import StaticCredentials, Target
+from ._work import RemoteError, WorkerLostError
 
 __version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
@@ -58,6 +62,8 @@ __all__ = [
     "DeadlineExceededError",
     "FanOutError",
     "NotStartedError",
+    "DaskExecutor",
+    "Executor",
     "Item",
     "Items",
     "MultiRegionClient",
@@ -67,6 +73,8 @@ __all__ = [
     "RateLimiter",
     "RateLimits",
     "SharedClients",
+    "ProcessPool",
+    "RemoteError",
     "TargetResult",
     "TargetResults",
     "ResolvedRegions",
@@ -75,6 +83,7 @@ __all__ = [
     "Target",
     "TargetError",
     "TargetPlan",
+    "WorkerLostError",
     "account_targets",
     "bucket_region",
     "known_regions",

@@ -29,9 +29,10 @@ from typing_extensions import Self
 from . import _deadline
 from ._client_cache import ClientCache
 from ._deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
+from ._distributed import Executor, ExecutorArg, executor_from, run_remote
 from ._errors import BotocoreTooOldError, FanOutError
 from ._executor import Outcome, run_all
-from ._pagination import Items, OnPage, PagesThenError, paginate_full
+from ._pagination import Items, OnPage, PagesThenError
 from ._ratelimit import CallStats, RateLimits, RateLimitsArg, counting
 from ._ratelimit import rate_limits as _rate_limits
 from ._regions import (
@@ -45,6 +46,7 @@ from ._regions import (
 from ._results import TargetResult, TargetResults, error_code_of
 from ._secrets import mask_error
 from ._targets import Target, TargetPlan
+from ._work import Kind, Work, config_options
 
 logger = logging.getLogger("multiregion")
 
@@ -66,11 +68,15 @@ class CallOptions:
     #: ``DEFAULT_TIMEOUT``); each HTTP attempt is capped at the time left.
     timeout: float | None = None
     ignore_error_codes: frozenset[str] = frozenset()
-    #: Called in the worker thread with each target's result as soon as it is known
-    #: (progress displays, streaming); it must be quick and must not raise.
+    #: Called with each target's result as soon as it is known (progress displays,
+    #: streaming): in a pool thread, or in the calling thread when another executor
+    #: runs the calls; it must be quick and must not raise.
     on_result: Callable[[TargetResult[Any]], None] | None = None
     #: Client-side token buckets per (account, region, service, API class).
     rate_limits: RateLimits = RateLimits()
+    #: Where the calls run: None for threads in this process, or a ProcessPool or
+    #: DaskExecutor (see ``executor=`` of MultiRegionClient).
+    executor: Executor | None = None
 
 
 class MultiRegionClient:
@@ -85,6 +91,10 @@ class MultiRegionClient:
     ``targets`` replaces ``regions`` with explicit Targets (accounts, endpoints), or
     a TargetPlan (``plan_targets``). ``verify`` is botocore's: False skips TLS
     certificate checks, a path names the CA bundle to check them with.
+    ``executor`` is where the calls run: "threads" (the default, in this process),
+    "processes" or "processes:N" (local worker processes), "tcp://host:8786" or a
+    ``distributed.Client`` (a Dask cluster), or a ProcessPool/DaskExecutor. Results
+    are the same wherever they run; see README "Large runs".
     """
 
     _service_name: ClassVar[str]
@@ -102,11 +112,13 @@ class MultiRegionClient:
         timeout: float | None = None,
         ignore_error_codes: Collection[str] = (),
         rate_limits: RateLimitsArg = None,
+        executor: ExecutorArg = None,
     ) -> None:
         self._options = _check_options(
             CallOptions(), max_workers, timeout, ignore_error_codes
         )
         self._options = replace(self._options, rate_limits=_rate_limits(rate_limits))
+        self._options = replace(self._options, executor=executor_from(executor))
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a botocore.config.Config, got {config!r}")
         # Per-attempt timeouts below botocore's 60 s (the caller's Config wins).
@@ -159,6 +171,7 @@ class MultiRegionClient:
         ignore_error_codes: Collection[str] | None = None,
         on_result: Callable[[TargetResult[Any]], None] | None = None,
         rate_limits: RateLimitsArg = None,
+        executor: ExecutorArg = None,
     ) -> Self:
         """A copy that runs calls with these options and shares this one's clients.
 
@@ -173,6 +186,8 @@ class MultiRegionClient:
             clone._options = replace(
                 clone._options, rate_limits=_rate_limits(rate_limits)
             )
+        if executor is not None:
+            clone._options = replace(clone._options, executor=executor_from(executor))
         if on_result is not None:
             if not callable(on_result):
                 raise TypeError(f"on_result must be callable, got {on_result!r}")
@@ -212,17 +227,9 @@ class MultiRegionClient:
     ) -> TargetResults[Any]:
         """Validate ``params`` once, then call the operation in every target."""
         _validate(params, self._operation_model(operation_name))
-        method = botocore.xform_name(operation_name)
         region_param = REGION_FILTER_PARAMS.get((self.service_name, operation_name))
-
-        def one(target: Target, client: BaseClient) -> Any:
-            # A shallow copy per target: some botocore handlers rewrite top-level params.
-            target_params = dict(params)
-            if region_param and region_param not in target_params:
-                target_params[region_param] = target.region
-            return getattr(client, method)(**target_params)
-
-        return self._run(self.targets, one)
+        work = self._work("call", operation_name, params, region_param=region_param)
+        return self._run(self.targets, work)
 
     def _paginate(
         self,
@@ -282,22 +289,21 @@ class MultiRegionClient:
         _validate(checked, self._operation_model(operation_name))
         _check_positive("max_items", max_items)
         _check_positive("page_size", page_size)
-        method = botocore.xform_name(operation_name)
         targets = self.targets
         if starting_tokens is not None:
             targets = self._check_tokens(starting_tokens)
+        work = self._work(
+            "paginate",
+            operation_name,
+            params,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=dict(starting_tokens) if starting_tokens else None,
+            token_paths=tuple(tokens),
+        )
 
         def fan_out(on_page: OnPage | None, deadline: Deadline) -> TargetResults[Any]:
-            def one(target: Target, client: BaseClient) -> dict[str, Any]:
-                config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
-                if starting_tokens is not None:
-                    config["StartingToken"] = starting_tokens[target]
-                callback = on_page and functools.partial(on_page, target, client)
-                return paginate_full(
-                    client, method, dict(params), config, callback, tokens
-                )
-
-            return self._run(targets, one, deadline)
+            return self._run(targets, replace(work, on_page=on_page), deadline)
 
         return fan_out
 
@@ -321,16 +327,17 @@ class MultiRegionClient:
         config = {
             k: v for k, v in (("Delay", delay), ("MaxAttempts", max_attempts)) if v
         }
-        name = botocore.xform_name(waiter_name)
         budget = (delay or waiter.delay) * (max_attempts or waiter.max_attempts)
         seconds = self._options.timeout or budget + DEFAULT_TIMEOUT
-        return self._run(
-            self.targets,
-            lambda _, client: client.get_waiter(name).wait(
-                **dict(params), WaiterConfig=config
-            ),
-            Deadline(seconds),
-        )
+        work = self._work("wait", waiter_name, params, waiter_config=config)
+        return self._run(self.targets, work, Deadline(seconds))
+
+    def _work(
+        self, kind: Kind, name: str, params: Mapping[str, Any], **more: Any
+    ) -> Work:
+        """The plain description of a call that every executor runs in each target."""
+        config = config_options(self._clients.config)
+        return Work(self.service_name, kind, name, dict(params), config, **more)
 
     def _new_deadline(self) -> Deadline:
         """The deadline of a call starting now (``timeout``, else the default)."""
@@ -343,6 +350,20 @@ class MultiRegionClient:
         deadline: Deadline | None = None,
     ) -> TargetResults[Any]:
         """Run ``call(target, its client)`` for every target, within one deadline."""
+        deadline = deadline or self._new_deadline()
+        executor = self._options.executor
+        if executor is not None and isinstance(call, Work):  # in other processes
+            options = self._options
+            finish = functools.partial(self._finish, options.on_result)
+            return run_remote(
+                executor,
+                call,
+                targets,
+                self._model,
+                finish,
+                options.max_workers,
+                deadline.left(),
+            )
 
         def task(target: Target) -> TargetResult[Any]:
             start = time.perf_counter()
@@ -365,7 +386,7 @@ class MultiRegionClient:
         outcomes = run_all(
             tasks,
             max_workers=self._options.max_workers,
-            deadline=deadline or self._new_deadline(),
+            deadline=deadline,
         )
         # A task's value is its TargetResult; an outcome without one was not started,
         # or was still in flight when the executor stopped waiting.
@@ -377,6 +398,17 @@ class MultiRegionClient:
             )
             for target, outcome in zip(targets, outcomes, strict=True)
         )
+
+    def _finish(
+        self,
+        on_result: Callable[[TargetResult[Any]], None] | None,
+        target: Target,
+        outcome: Outcome[Any],
+    ) -> TargetResult[Any]:
+        result = self._result(target, outcome)
+        if on_result is not None:
+            on_result(result)
+        return result
 
     def _result(
         self, target: Target, outcome: Outcome[Any], stats: CallStats | None = None

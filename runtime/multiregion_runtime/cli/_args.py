@@ -207,6 +207,13 @@ GLOBAL_OPTIONS = (
         "(burst/per second; repeatable; KEY=none or 'off' to lift)",
         "KEY=B/R",
     ),
+    GlobalOption(
+        "--executor",
+        "one",
+        "where the calls run: threads (default), processes[:N] (local worker "
+        "processes), or tcp://host:port / dask://host:port (a Dask scheduler)",
+        "SPEC",
+    ),
     GlobalOption("--no-progress", "flag", "no live progress line on a terminal"),
     GlobalOption(
         "--no-cli-pager",

@@ -398,8 +398,9 @@ def _dynamic_service(
             timeout=positive_float(line, "--timeout"),
             ignore_error_codes=codes,
             rate_limits=_rate_limits(line),
+            executor=line.value("--executor"),
         )
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, ImportError) as error:  # ImportError: no dask extra
         raise UsageError(str(error)) from None
 
 
@@ -449,6 +450,8 @@ def _call_and_report(
     try:
         results = call()
     except ParamValidationError as error:
+        raise UsageError(str(error)) from None
+    except ConnectionError as error:  # --executor's scheduler: nothing was sent
         raise UsageError(str(error)) from None
     except KeyboardInterrupt:
         if live is not None:
