@@ -28,7 +28,7 @@ from typing_extensions import Self
 from ._client_cache import ClientCache
 from ._errors import BotocoreTooOldError
 from ._executor import Outcome, run_all
-from ._pagination import Items, OnPage, PagesThenError, paginate_full
+from ._pagination import Items, ItemsSource, OnPage, PagesThenError, paginate_full
 from ._regions import (
     RegionsArg,
     RegionSource,
@@ -191,7 +191,9 @@ class MultiRegionClient:
                 target_params[region_param] = target.region
             return getattr(client, method)(**target_params)
 
-        return self._run(self.targets, one)
+        results = self._run(self.targets, one)
+        results.source = (self.service_name, operation_name)
+        return results
 
     def _paginate(
         self,
@@ -213,7 +215,9 @@ class MultiRegionClient:
         fan_out = self._pages(
             operation_name, params, max_items, page_size, starting_tokens
         )
-        return fan_out(None)
+        results = fan_out(None)
+        results.source = (self.service_name, operation_name)
+        return results
 
     def _items(
         self,
@@ -228,7 +232,10 @@ class MultiRegionClient:
         if isinstance(result_key, list):
             result_key = result_key[0]
         fan_out = self._pages(operation_name, params, max_items, page_size, None)
-        return Items(fan_out, result_key)
+        source = ItemsSource(
+            self, operation_name, dict(params), result_key, max_items, page_size
+        )
+        return Items(fan_out, result_key, source)
 
     def _pages(
         self,

@@ -6,8 +6,9 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+import botocore
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
@@ -15,6 +16,16 @@ from botocore.paginate import PageIterator
 from ._results import OnTarget, TargetResults
 from ._secrets import masked
 from ._targets import Target
+
+if TYPE_CHECKING:
+    import os
+
+    import duckdb
+    import pandas
+    import polars
+    import pyarrow as pa
+
+    from ._multiregion import MultiRegionClient
 
 T = TypeVar("T")
 #: Called with each page as it arrives: (target, the client that fetched it, page).
@@ -91,6 +102,25 @@ class Item(OnTarget, Generic[T]):
         return f"Item({self.target.name}, {masked(self.value)!r})"
 
 
+@dataclass(frozen=True)
+class ItemsSource:
+    """The call behind an Items: what ``_data`` needs to stream and resume it."""
+
+    client: MultiRegionClient
+    operation_name: str
+    params: dict[str, Any]
+    result_key: str
+    max_items: int | None = None
+    page_size: int | None = None
+
+    @property
+    def method(self) -> str:
+        return str(botocore.xform_name(self.operation_name))
+
+    def search(self, page: Any) -> Any:
+        return jmespath.search(self.result_key, page)
+
+
 _DONE = object()
 
 
@@ -104,9 +134,13 @@ class Items(Generic[T]):
     """
 
     def __init__(
-        self, fan_out: Callable[[OnPage], TargetResults[Any]], result_key: str
+        self,
+        fan_out: Callable[[OnPage], TargetResults[Any]],
+        result_key: str,
+        source: ItemsSource | None = None,
     ) -> None:
         self._fan_out = fan_out
+        self._source = source
         self._search = jmespath.compile(result_key).search
         self._pages: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.results: TargetResults[Any] | None = None
@@ -119,9 +153,7 @@ class Items(Generic[T]):
         self._pages.put((target, client, list(self._search(page) or ())))
 
     def __iter__(self) -> Iterator[Item[T]]:
-        if self._used:
-            raise RuntimeError("Items can be iterated once; call the method again")
-        self._used = True
+        self._use()
         threading.Thread(target=self._run, daemon=True).start()
         while (entry := self._pages.get()) is not _DONE:
             target, client, values = entry
@@ -141,5 +173,66 @@ class Items(Generic[T]):
             self._error = error
         self._pages.put(_DONE)
 
+    def _use(self) -> None:
+        if self._used:
+            raise RuntimeError("Items can be iterated once; call the method again")
+        self._used = True
+
+    def _take_source(self) -> ItemsSource:
+        """The call to stream from (``_data``), which then counts as this one's use."""
+        if self._source is None:
+            raise ValueError("these Items do not say which call made them")
+        self._use()
+        return self._source
+
     def to_list(self) -> list[Item[T]]:
         return list(self)
+
+    # Results as data (pip install multiregion[data]); see _data. Each runs the call.
+
+    def to_arrow(self) -> pa.Table:
+        """One row per item: target columns, then the item's typed fields."""
+        from . import _data
+
+        return _data.to_arrow(self)
+
+    def write_parquet(
+        self, path: str | os.PathLike[str], *, resume: bool = False
+    ) -> TargetResults[int]:
+        """Stream the items into a Parquet file, a row group at a time.
+
+        ``resume=True`` records progress beside the file (``<path>.progress/``) and
+        continues a run of the same call that was stopped. Returns, per target, the
+        number of items written.
+        """
+        from . import _data
+
+        return _data.write_items(self, _data.ParquetSink(path), resume)
+
+    def to_duckdb(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        table: str,
+        *,
+        mode: Literal["append", "replace"] = "replace",
+        resume: bool = False,
+    ) -> TargetResults[int]:
+        """Stream the items into a DuckDB table (``mode``: "replace" or "append").
+
+        ``resume=True`` records progress in the same database, in the same
+        transactions as the rows, and continues a stopped run of the same call.
+        """
+        from . import _data
+
+        sink = _data.DuckDBSink(connection, table, mode)
+        return _data.write_items(self, sink, resume)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        from . import _data
+
+        return _data.to_pandas(self)
+
+    def to_polars(self) -> polars.DataFrame:
+        from . import _data
+
+        return _data.to_polars(self)
