@@ -435,6 +435,9 @@ class DuckDBSink:
         if self.resumable:
             self._set_progress(progress)
         self.con.execute("COMMIT")
+        # Moves the rows from the write-ahead log into the database file, so the
+        # memory that held them can be released: memory stays bounded.
+        self.con.execute("CHECKPOINT")
 
     def finish(self, complete: bool) -> None:
         if complete:
@@ -496,8 +499,11 @@ class _PageStream:
         from botocore.paginate import TokenEncoder
 
         source = self.source
-        config = {"MaxItems": source.max_items, "PageSize": source.page_size}
-        config["StartingToken"] = self.starts[target]
+        config: dict[str, Any] = {
+            "MaxItems": source.max_items,
+            "PageSize": source.page_size,
+            "StartingToken": self.starts[target],
+        }
         pages = client.get_paginator(source.method).paginate(
             **dict(source.params), PaginationConfig=config
         )
