@@ -269,3 +269,98 @@ def test_a_million_items_stream_into_parquet_in_bounded_memory(tmp_path: Path) -
     assert pq.ParquetFile(out).metadata.num_rows == 1_000_000
     grown_mb = (figures["peak_rss_kb"] - figures["rss_before_kb"]) / 1024
     assert grown_mb <= 250, figures
+
+
+# -- kill and resume ---------------------------------------------------------------------
+
+RESUME_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+GROUPS_PER_REGION = 40
+# Run in a subprocess: a checkpoint every 3 rows and pages of 1 item, so that a kill
+# at a random moment lands anywhere: in a fetch, a write, a journal line, a commit.
+RESUMABLE_RUN = """
+import sys
+import duckdb
+from multiregion_runtime import Target, _data
+from multiregion.logs import MultiRegionCloudWatchLogs
+
+_data.CHECKPOINT_ROWS = 3
+url, way, out = sys.argv[1:4]
+targets = [Target(region=r, endpoint_url=url) for r in sys.argv[4].split(",")]
+logs = MultiRegionCloudWatchLogs(targets=targets)
+items = logs.iter_describe_log_groups(logGroupNamePrefix=way, page_size=1)
+print("started", flush=True)
+if way == "parquet":
+    items.write_parquet(out, resume=True)
+else:
+    with duckdb.connect(out) as con:
+        items.to_duckdb(con, "groups", resume=True)
+"""
+
+
+def _start_run(url: str, way: str, out: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", RESUMABLE_RUN, url, way, str(out)]
+        + [",".join(RESUME_REGIONS)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "started", process.stderr
+    return process
+
+
+def _finish(process: subprocess.Popen[str]) -> None:
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+
+
+def _rows(way: str, out: Path) -> list[tuple[str, str]]:
+    if way == "parquet":
+        table = pq.read_table(out, columns=["target_region", "logGroupName"])
+        return sorted(zip(*(c.to_pylist() for c in table.columns)))
+    with duckdb.connect(str(out)) as con:
+        rows = con.execute("SELECT target_region, logGroupName FROM groups").fetchall()
+    return sorted((str(a), str(b)) for a, b in rows)
+
+
+@pytest.mark.parametrize("way", ["parquet", "duckdb"])
+def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
+    moto_server: str, tmp_path: Path, way: str
+) -> None:
+    import random
+    import time
+
+    for region in RESUME_REGIONS:
+        logs = boto3.client("logs", region_name=region, endpoint_url=moto_server)
+        for i in range(GROUPS_PER_REGION):
+            logs.create_log_group(logGroupName=f"{way}-{i:03d}-{region}")
+    whole = tmp_path / f"whole.{way}"
+    _finish(_start_run(moto_server, way, whole))
+    expected = _rows(way, whole)
+    assert len(expected) == len(RESUME_REGIONS) * GROUPS_PER_REGION
+
+    seed = random.randrange(1 << 30)
+    chance = random.Random(seed)
+    resumed = tmp_path / f"resumed.{way}"
+    killed_mid_run = 0
+    for _ in range(5):
+        process = _start_run(moto_server, way, resumed)
+        time.sleep(chance.uniform(0.0, 1.0))
+        if process.poll() is None:
+            process.kill()  # SIGKILL: no clean-up of any kind
+            process.wait()
+            killed_mid_run += 1
+        else:
+            _finish(process)
+            break
+    _finish(_start_run(moto_server, way, resumed))
+    assert killed_mid_run >= 1, f"no kill landed mid-run (seed {seed})"
+    assert _rows(way, resumed) == expected, f"seed {seed}"
+    if way == "parquet":  # done: the progress is gone, the file is whole
+        assert not resumed.with_name(resumed.name + ".progress").exists()
+    else:
+        with duckdb.connect(str(resumed)) as con:
+            progress = con.execute("SELECT count(*) FROM multiregion_progress")
+            assert progress.fetchone() == (0,)
