@@ -18,10 +18,10 @@ import os
 import queue
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ._pagination import Items, ItemsSource
 from ._results import TargetResult, TargetResults
@@ -47,7 +47,7 @@ QUEUE_PAGES = 16
 DONE = "done"
 PROGRESS_TABLE = "multiregion_progress"
 
-Source = Union[TargetResults[Any], Items[Any]]
+Source = TargetResults[Any] | Items[Any]
 
 
 def _pa() -> Any:
@@ -198,7 +198,9 @@ class _RowBuffer:
         if prepare is not None:
             values = [None if v is None else prepare(v) for v in values]
         for column, value in zip(
-            self.columns, (target.region, target.account_id, endpoint_of(target))
+            self.columns,
+            (target.region, target.account_id, endpoint_of(target)),
+            strict=True,
         ):
             column.extend([value] * len(values))
         self.values.extend(values)
@@ -229,7 +231,7 @@ class _RowBuffer:
 # -- where rows go -----------------------------------------------------------------------
 
 #: Per target key: DONE, or the token to start its next page from (None: start).
-Progress = dict[str, Union[str, None]]
+Progress = dict[str, str | None]
 
 
 class Sink(Protocol):
@@ -491,7 +493,7 @@ class _PageStream:
         try:
             targets = list(self.starts)
             self.results = self.source.client._run(targets, self._one)
-        except BaseException as error:  # re-raised in the consuming thread
+        except BaseException as error:  # noqa: BLE001 - re-raised in the consumer
             self.error = error
         self.pages.put(None)
 

@@ -26,7 +26,6 @@ from multiregion.sqs import MultiRegionSQS
 from multiregion.sts import MultiRegionSTS
 from multiregion_runtime import _schema
 from multiregion_runtime._data import items_schema, results_schema
-
 from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -242,7 +241,7 @@ def test_duckdb_append_and_replace(aws: None) -> None:
     mr.iter_describe_log_groups().to_duckdb(con, "groups", mode="replace")
     assert con.execute("SELECT count(*) FROM groups").fetchone() == (3,)
     assert con.execute(
-        f"SELECT count(*) FROM duckdb_tables() WHERE table_name = 'multiregion_progress'"
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'multiregion_progress'"
     ).fetchone() == (1,)
 
 
@@ -319,7 +318,7 @@ def _finish(process: subprocess.Popen[str]) -> None:
 def _rows(way: str, out: Path) -> list[tuple[str, str]]:
     if way == "parquet":
         table = pq.read_table(out, columns=["target_region", "logGroupName"])
-        return sorted(zip(*(c.to_pylist() for c in table.columns)))
+        return sorted(zip(*(c.to_pylist() for c in table.columns), strict=True))
     with duckdb.connect(str(out)) as con:
         rows = con.execute("SELECT target_region, logGroupName FROM groups").fetchall()
     return sorted((str(a), str(b)) for a, b in rows)
