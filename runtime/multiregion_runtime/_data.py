@@ -365,6 +365,29 @@ def _fsync(path: Path) -> None:
         os.fsync(f.fileno())
 
 
+class ArrowFileSink:
+    """An Arrow IPC file (Feather v2), written under a temporary name, then renamed."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.writer: Any = None
+
+    def start(self, schema: pa.Schema, run: str | None) -> Progress:
+        if run is not None:
+            raise ValueError("an Arrow file cannot be resumed: use Parquet or DuckDB")
+        self.writer = _pa().ipc.new_file(self.tmp, schema)
+        return {}
+
+    def write(self, table: pa.Table, progress: Progress) -> None:
+        if table.num_rows:
+            self.writer.write_table(table)
+
+    def finish(self, complete: bool) -> None:
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+
 class DuckDBSink:
     """A DuckDB table; each write is one transaction holding the rows and, when
     resumable, the progress in table ``multiregion_progress`` of the same database."""
@@ -544,10 +567,8 @@ def _run_fingerprint(source: ItemsSource, keys: Mapping[Target, str]) -> str:
 def write_items(
     items: Items[Any], sink: Sink, resume: bool = False
 ) -> TargetResults[int]:
-    """Stream every item of ``items`` into ``sink``; per target, the items written.
-
-    Raises an ExceptionGroup of TargetError after writing, if a target failed.
-    """
+    """Stream every item of ``items`` into ``sink``; per target, the items written
+    (a failed target: its error, after the rows it gave were written)."""
     source = items._take_source()
     if resume and source.max_items is not None:
         raise ValueError("resume=True cannot be combined with max_items")
@@ -576,7 +597,6 @@ def write_items(
     sink.write(buffer.take(), pending)
     sink.finish(complete=all(progress.get(k) == DONE for k in keys.values()))
     results.source = (source.client.service_name, source.operation_name)
-    results.raise_for_errors()
     return results
 
 
@@ -586,7 +606,7 @@ def write_items(
 def to_arrow(data: Source) -> pa.Table:
     if isinstance(data, Items):
         sink = MemorySink()
-        write_items(data, sink)
+        write_items(data, sink).raise_for_errors()
         return sink.table()
     return results_to_arrow(data)
 
@@ -596,9 +616,9 @@ def write_parquet(
 ) -> None:
     sink = ParquetSink(path)
     if isinstance(data, Items):
-        write_items(data, sink, resume)
+        write_items(data, sink, resume).raise_for_errors()
         return
-    _write_table(results_to_arrow(data), sink)
+    write_table(results_to_arrow(data), sink)
 
 
 def to_duckdb(
@@ -611,12 +631,12 @@ def to_duckdb(
 ) -> None:
     sink = DuckDBSink(connection, table, mode)
     if isinstance(data, Items):
-        write_items(data, sink, resume)
+        write_items(data, sink, resume).raise_for_errors()
         return
-    _write_table(results_to_arrow(data), sink)
+    write_table(results_to_arrow(data), sink)
 
 
-def _write_table(table: pa.Table, sink: Sink) -> None:
+def write_table(table: pa.Table, sink: Sink) -> None:
     sink.start(table.schema, None)
     sink.write(table, {})
     sink.finish(complete=True)

@@ -207,7 +207,8 @@ class Items(Generic[T]):
         """
         from . import _data
 
-        return _data.write_items(self, _data.ParquetSink(path), resume)
+        sink = _data.ParquetSink(path)
+        return _data.write_items(self, sink, resume).raise_for_errors()
 
     def to_duckdb(
         self,
@@ -225,7 +226,7 @@ class Items(Generic[T]):
         from . import _data
 
         sink = _data.DuckDBSink(connection, table, mode)
-        return _data.write_items(self, sink, resume)
+        return _data.write_items(self, sink, resume).raise_for_errors()
 
     def to_pandas(self) -> pandas.DataFrame:
         from . import _data

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-OUTPUT_FORMATS = ("json", "jsonl", "csv", "table", "text")
+# parquet, arrow and duckdb write --out FILE (cli/_data_output.py).
+OUTPUT_FORMATS = ("json", "jsonl", "csv", "table", "text", "parquet", "arrow", "duckdb")
 
 
 class UsageError(Exception):
@@ -93,6 +94,22 @@ GLOBAL_OPTIONS = (
     ),
     GlobalOption(
         "--output", "one", f"output format: {', '.join(OUTPUT_FORMATS)}", "FORMAT"
+    ),
+    GlobalOption(
+        "--out", "one", "with --output parquet, arrow or duckdb: the file", "FILE"
+    ),
+    GlobalOption(
+        "--table",
+        "one",
+        "with --output duckdb: the table (default: the operation, snake_case)",
+        "NAME",
+    ),
+    GlobalOption("--append", "flag", "with --output duckdb: add rows, not replace"),
+    GlobalOption(
+        "--resume",
+        "flag",
+        "with --paginate and --output parquet or duckdb: record progress, and "
+        "continue a stopped run of the same command",
     ),
     GlobalOption(
         "--cli-input-json",

@@ -44,6 +44,7 @@ from ._args import (
     split_command_line,
     split_values,
 )
+from ._data_output import check_data_options, write_data
 from ._help import (
     USAGE,
     can_paginate,
@@ -145,6 +146,16 @@ def _run(
     services = _dynamic_service(line, boto3.Session(botocore_session=session), model)
     tracker = Tracker(services.targets)
     services = services.with_options(on_result=tracker.record)
+    check_data_options(line, fmt, paginate)
+    if line.value("--out") is not None:  # parquet, arrow, duckdb: rows to a file
+        data_services = services
+
+        def write() -> TargetResults[Any]:
+            return write_data(
+                line, data_services, operation.name, params, paginate, max_items
+            )
+
+        return _call_and_report(line, write, tracker, None)
     columns = target_columns(services.targets)
     renderer = Renderer(fmt, operation.name, columns, query, _redact)
 
@@ -280,7 +291,7 @@ def _call_and_report(
     line: CommandLine,
     call: Callable[[], TargetResults[Any]],
     tracker: Tracker,
-    renderer: Renderer,
+    renderer: Renderer | None,
 ) -> int:
     live = None
     if sys.stderr.isatty() and not line.flag("--no-progress"):
@@ -298,17 +309,19 @@ def _call_and_report(
     finally:
         if live is not None:
             live.stop()
-    _write(renderer, results)
+    if renderer is not None:  # None: the rows went to --out
+        _write(renderer, results)
     _err(f"{results.summary()} in {time.monotonic() - start:.1f} s")
     _report_errors(results, line.flag("--debug"))
     failed = bool(results.errors())
     return EXIT_FAILED if failed and not line.flag("--allow-errors") else EXIT_OK
 
 
-def _interrupted(tracker: Tracker, renderer: Renderer, elapsed: float) -> int:
+def _interrupted(tracker: Tracker, renderer: Renderer | None, elapsed: float) -> int:
     """Ctrl-C: print what had finished, say what had not, exit 130."""
     finished = TargetResults(tracker.finished())
-    _write(renderer, finished)
+    if renderer is not None:
+        _write(renderer, finished)
     total = len(tracker.targets)
     failed = len(finished.errors())
     _err(
