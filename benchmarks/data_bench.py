@@ -31,9 +31,9 @@ WAYS = [
     ("Parquet, streamed (write_parquet)", "parquet", []),
     ("DuckDB, streamed (to_duckdb)", "duckdb", []),
     (
-        "DuckDB, streamed, SET memory_limit = '128MB'",
+        "DuckDB, streamed, SET memory_limit = '64MB'",
         "duckdb",
-        ["--duckdb-memory-limit", "128MB"],
+        ["--duckdb-memory-limit", "64MB"],
     ),
     ("list of items, then pa.Table.from_pylist (inferred), Parquet", "from_pylist", []),
     ("list of items, then JSON Lines", "jsonl", []),

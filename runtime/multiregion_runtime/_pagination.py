@@ -222,6 +222,9 @@ class Items(Generic[T]):
 
         ``resume=True`` records progress in the same database, in the same
         transactions as the rows, and continues a stopped run of the same call.
+        Our side holds a bounded number of rows; DuckDB itself caches up to the
+        connection's ``memory_limit`` (by default 80% of RAM): set it to bound the
+        whole process.
         """
         from . import _data
 
