@@ -71,7 +71,7 @@ def section(rows: list[tuple[str, dict[str, Any]]], forms: dict[str, Any]) -> st
         "",
         f"{items:,} items ({len(REGIONS)} regions x {PER_REGION:,} log groups from the "
         "synthetic loopback source), each way in a fresh process; RSS growth = peak "
-        "RSS (`ru_maxrss`) less the RSS before the run (pyarrow, duckdb and botocore "
+        "RSS (`VmHWM`) less the RSS before the run (pyarrow, duckdb and botocore "
         "already loaded). Command: `make bench-data` (`python -m benchmarks.data_bench`).",
         "",
         "| way | items/s | wall | RSS growth | file |",

@@ -2,27 +2,32 @@
 
 Reads every log group of the synthetic source (``benchmarks.data_source``) in the
 given regions and writes them with one of the ways to compare, then prints a JSON
-line: items written, seconds, RSS before the run and peak RSS (``ru_maxrss``), in
-kB. Run in a fresh process per measurement, so the peak is this run's own.
+line: items written, seconds, RSS before the run and peak RSS (``VmHWM``), in kB.
+Run in a fresh process per measurement, so the peak is this run's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 from typing import Any
 
 WAYS = ("parquet", "duckdb", "from_pylist", "jsonl")
 
 
-def rss_kb() -> int:
+def rss_kb(field: str = "VmRSS") -> int:
+    """This process's RSS (``VmRSS``) or peak RSS (``VmHWM``), in kB.
+
+    The peak is read here rather than from ``ru_maxrss``: Linux carries the parent's
+    peak over into ``ru_maxrss`` when a process is spawned with vfork and exec (as
+    subprocess does), so under a large pytest process it reports pytest's RSS.
+    """
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def _logs(url: str, regions: list[str]) -> Any:
@@ -81,7 +86,7 @@ def main() -> None:
     regions = args.regions.split(",")
     count = run(args.way, args.url, regions, args.out, args.duckdb_memory_limit)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = rss_kb("VmHWM")
     print(
         json.dumps(
             {"way": args.way, "items": count, "seconds": seconds}

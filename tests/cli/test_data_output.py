@@ -20,6 +20,10 @@ from tests.helpers import FAKE_SECRET, free_port
 
 REGIONS = ["us-east-1", "eu-west-1"]
 RUNNING = {"us-east-1": 3, "eu-west-1": 2}
+# moto's state is per process, shared with other modules' servers: ours is tagged.
+PREFIX = "/data-output/"
+TAG = ["--filters", "Name=tag:suite,Values=data-output"]
+LOG_GROUPS = ["--log-group-name-prefix", PREFIX]
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +37,22 @@ def server() -> Iterator[str]:
     for region, running in RUNNING.items():
         ec2 = seeding.client("ec2", region, endpoint_url=url)
         image = ec2.describe_images()["Images"][0]["ImageId"]
-        ec2.run_instances(ImageId=image, MinCount=running, MaxCount=running)
-        stopped = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)
+        tags = [
+            {
+                "ResourceType": "instance",
+                "Tags": [{"Key": "suite", "Value": "data-output"}],
+            }
+        ]
+        ec2.run_instances(
+            ImageId=image, MinCount=running, MaxCount=running, TagSpecifications=tags
+        )
+        stopped = ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, TagSpecifications=tags
+        )
         ec2.stop_instances(InstanceIds=[stopped["Instances"][0]["InstanceId"]])
         logs = seeding.client("logs", region, endpoint_url=url)
         for i in range(5):
-            logs.create_log_group(logGroupName=f"/app/{region}/{i}")
+            logs.create_log_group(logGroupName=f"{PREFIX}{region}/{i}")
     try:
         yield url
     finally:
@@ -58,7 +72,7 @@ def cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
 def test_duckdb_query_over_a_cli_written_file(server: str, tmp_path: Path) -> None:
     out = tmp_path / "inventory.duckdb"
     done = cli(
-        *("ec2", "describe-instances", "--paginate", "--output", "duckdb"),
+        *("ec2", "describe-instances", *TAG, "--paginate", "--output", "duckdb"),
         *("--out", str(out), "--table", "reservations"),
         url=server,
     )
@@ -86,7 +100,8 @@ def test_duckdb_append_adds_rows_and_the_default_replaces(
     server: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "logs.duckdb"
-    base = ("logs", "describe-log-groups", "--paginate", "--output", "duckdb")
+    base = ("logs", "describe-log-groups", *LOG_GROUPS, "--paginate")
+    base += ("--output", "duckdb")
     for extra in ([], ["--append"], []):
         done = cli(*base, "--out", str(out), *extra, url=server)
         assert done.returncode == 0, done.stderr
@@ -100,7 +115,7 @@ def test_parquet_has_one_typed_row_per_item_and_resume_leaves_no_progress(
 ) -> None:
     out = tmp_path / "groups.parquet"
     done = cli(
-        *("logs", "describe-log-groups", "--paginate", "--limit", "2"),
+        *("logs", "describe-log-groups", *LOG_GROUPS, "--paginate", "--limit", "2"),
         *("--output", "parquet", "--out", str(out), "--resume"),
         url=server,
     )
@@ -109,7 +124,7 @@ def test_parquet_has_one_typed_row_per_item_and_resume_leaves_no_progress(
     assert table.schema.field("creationTime").type == pa.int64()
     rows = table.select(["target_region", "logGroupName"]).to_pylist()
     assert sorted((r["target_region"], r["logGroupName"]) for r in rows) == sorted(
-        (region, f"/app/{region}/{i}") for region in REGIONS for i in range(5)
+        (region, f"{PREFIX}{region}/{i}") for region in REGIONS for i in range(5)
     )
     assert not out.with_name(out.name + ".progress").exists()
 
@@ -121,6 +136,7 @@ def test_arrow_file_has_one_row_per_target_without_paginate(
     done = cli(
         "logs",
         "describe-log-groups",
+        *LOG_GROUPS,
         "--output",
         "arrow",
         "--out",
