@@ -85,7 +85,11 @@ def section(rows: list[tuple[str, dict[str, Any]]], forms: dict[str, Any]) -> st
         )
     lines += [
         "",
-        "Target: streaming 1 million items with RSS growth <= 250 MB.",
+        "Target: streaming 1 million items with RSS growth <= 250 MB. Our side holds "
+        "at most 16 pages in flight and 65,536 rows of Arrow batches; DuckDB's own "
+        "buffer cache comes on top and grows up to the connection's `memory_limit` "
+        "(default 80% of RAM), hence the row with a limit set. Wall times depend on "
+        "the machine's load (the source shares its cores); compare ways within one run.",
         "",
         "Generated schema forms (`python -m benchmarks.schema_forms`):",
         "",
