@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The hand-written code (generated/ is checked by check-generated).
 CODE   := runtime codegen tests benchmarks examples
 
-.PHONY: lint test-py310 setup demo test pytest fmt fmt-check typecheck typecheck-all generate check-generated update-botocore bench chaos clean
+.PHONY: lint test-py310 setup demo test pytest fmt fmt-check typecheck typecheck-all generate check-generated update-botocore bench bench-data chaos clean
 
 setup: $(STAMP)
 
@@ -66,6 +66,11 @@ update-botocore: setup
 
 bench: setup
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.data_bench
+
+# Only the results-as-data scenario (1 million items into Parquet and DuckDB).
+bench-data: setup
+	$(PY) -m benchmarks.data_bench
 
 # 1,020 targets against the fault-injection endpoint: hangs, throttling, resets,
 # failures; nothing lost, bounded time, the pool idle again (benchmarks/chaos.py).

@@ -371,8 +371,18 @@ def markdown(report: Report) -> str:
 def write(report: Report, folder: Path) -> None:
     from benchmarks.chart import draw
 
-    (folder / "RESULTS.md").write_text(markdown(report))
+    path = folder / "RESULTS.md"
+    old = path.read_text() if path.exists() else ""
+    path.write_text(markdown(report) + _data_section(old))
     draw(report.rows, folder / "results.png", report.header.get("machine", ""))
+
+
+def _data_section(old: str) -> str:
+    """The results-as-data section (benchmarks/data_bench.py), kept as it was."""
+    begin, end = "<!-- data:begin -->", "<!-- data:end -->"
+    if begin not in old or end not in old:
+        return ""
+    return "\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
 
 
 def save_raw(report: Report, path: Path) -> None:

@@ -7,11 +7,13 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from codegen import loader
+from codegen import arrow, loader
 from codegen.build import build_service
 from codegen.render import render_package, render_service
 
 PACKAGE = "multiregion"
+# Arrow schema data, one JSON per botocore service name (codegen/arrow.py).
+SCHEMA_DIR = "_schemas"
 # Files in the output tree that generation neither writes nor removes.
 _IGNORED_PARTS = frozenset({"__pycache__"})
 
@@ -19,13 +21,16 @@ _IGNORED_PARTS = frozenset({"__pycache__"})
 def render_one_service(service_name: str) -> dict[str, str]:
     """The files of one service, by path relative to the output directory."""
     model = loader.load_service(service_name)
+    paginators = loader.load_paginators(model)
     service = build_service(
         model,
         loader.botocore_version(),
-        paginators=loader.load_paginators(model),
+        paginators=paginators,
         waiters=loader.load_waiters(model),
     )
     files = render_service(service)
+    schemas = arrow.schema_data(model, service.botocore_version, paginators)
+    files[f"{SCHEMA_DIR}/{service_name}.json"] = arrow.render_schema_data(schemas)
     return {f"{PACKAGE}/{path}": text for path, text in files.items()}
 
 

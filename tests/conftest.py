@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from .helpers import FAKE_KEY_ID, FAKE_SECRET, free_port
+from .helpers import FAKE_KEY_ID, FAKE_SECRET, free_port, reset_moto
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,9 @@ def moto_server() -> Iterator[str]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    reset_moto(f"http://127.0.0.1:{port}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        reset_moto(f"http://127.0.0.1:{port}")
         server.stop()

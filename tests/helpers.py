@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,11 @@ def count_calls(session: boto3.Session) -> list[str]:
 
     session.events.register("before-call", record)
     return regions
+
+
+def reset_moto(url: str) -> None:
+    """Forget every resource a moto server holds. moto's state is global to the
+    process, so an in-process server shares it with every other one: each is reset
+    when it starts and stops, and no test module sees another's queues or groups."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()

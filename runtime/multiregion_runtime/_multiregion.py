@@ -32,7 +32,7 @@ from ._deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
 from ._distributed import Executor, ExecutorArg, executor_from, run_remote
 from ._errors import BotocoreTooOldError, FanOutError
 from ._executor import Outcome, run_all
-from ._pagination import Items, OnPage, PagesThenError
+from ._pagination import Items, ItemsSource, OnPage, PagesThenError
 from ._ratelimit import CallStats, RateLimits, RateLimitsArg, counting
 from ._ratelimit import rate_limits as _rate_limits
 from ._regions import (
@@ -229,7 +229,9 @@ class MultiRegionClient:
         _validate(params, self._operation_model(operation_name))
         region_param = REGION_FILTER_PARAMS.get((self.service_name, operation_name))
         work = self._work("call", operation_name, params, region_param=region_param)
-        return self._run(self.targets, work)
+        results = self._run(self.targets, work)
+        results.source = (self.service_name, operation_name)
+        return results
 
     def _paginate(
         self,
@@ -251,7 +253,9 @@ class MultiRegionClient:
         fan_out = self._pages(
             operation_name, params, max_items, page_size, starting_tokens
         )
-        return fan_out(None, self._new_deadline())
+        results = fan_out(None, self._new_deadline())
+        results.source = (self.service_name, operation_name)
+        return results
 
     def _items(
         self,
@@ -266,7 +270,10 @@ class MultiRegionClient:
         if isinstance(result_key, list):
             result_key = result_key[0]
         fan_out = self._pages(operation_name, params, max_items, page_size, None)
-        return Items(fan_out, result_key, self._new_deadline)
+        source = ItemsSource(
+            self, operation_name, dict(params), result_key, max_items, page_size
+        )
+        return Items(fan_out, result_key, self._new_deadline, source)
 
     def _pages(
         self,

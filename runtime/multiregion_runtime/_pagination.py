@@ -6,8 +6,9 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+import botocore
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
@@ -16,6 +17,16 @@ from ._deadline import Deadline
 from ._results import OnTarget, TargetResults
 from ._secrets import masked
 from ._targets import Target
+
+if TYPE_CHECKING:
+    import os
+
+    import duckdb
+    import pandas
+    import polars
+    import pyarrow as pa
+
+    from ._multiregion import MultiRegionClient
 
 T = TypeVar("T")
 #: Called with each page as it arrives: (target, the client that fetched it, page).
@@ -117,6 +128,25 @@ class Item(OnTarget, Generic[T]):
         return f"Item({self.target.name}, {masked(self.value)!r})"
 
 
+@dataclass(frozen=True)
+class ItemsSource:
+    """The call behind an Items: what ``_data`` needs to stream and resume it."""
+
+    client: MultiRegionClient
+    operation_name: str
+    params: dict[str, Any]
+    result_key: str
+    max_items: int | None = None
+    page_size: int | None = None
+
+    @property
+    def method(self) -> str:
+        return str(botocore.xform_name(self.operation_name))
+
+    def search(self, page: Any) -> Any:
+        return jmespath.search(self.result_key, page)
+
+
 _DONE = object()
 
 
@@ -134,8 +164,10 @@ class Items(Generic[T]):
         fan_out: Callable[[OnPage, Deadline], TargetResults[Any]],
         result_key: str,
         new_deadline: Callable[[], Deadline],
+        source: ItemsSource | None = None,
     ) -> None:
         self._fan_out = fan_out
+        self._source = source
         self._search = jmespath.compile(result_key).search
         self._new_deadline = new_deadline
         self._deadline: Deadline | None = None
@@ -155,9 +187,7 @@ class Items(Generic[T]):
         """Items as they arrive. Leaving the loop early (break, an exception,
         ``close()``) stops the fan-out: targets not started are not, and no further
         page is fetched."""
-        if self._used:
-            raise RuntimeError("Items can be iterated once; call the method again")
-        self._used = True
+        self._use()
         self._deadline = deadline = self._new_deadline()
         threading.Thread(target=self._run, args=(deadline,), daemon=True).start()
         finished = False
@@ -189,5 +219,70 @@ class Items(Generic[T]):
             self._error = error
         self._pages.put(_DONE)
 
+    def _use(self) -> None:
+        if self._used:
+            raise RuntimeError("Items can be iterated once; call the method again")
+        self._used = True
+
+    def _take_source(self) -> ItemsSource:
+        """The call to stream from (``_data``), which then counts as this one's use."""
+        if self._source is None:
+            raise ValueError("these Items do not say which call made them")
+        self._use()
+        return self._source
+
     def to_list(self) -> list[Item[T]]:
         return list(self)
+
+    # Results as data (pip install multiregion[data]); see _data. Each runs the call.
+
+    def to_arrow(self) -> pa.Table:
+        """One row per item: target columns, then the item's typed fields."""
+        from . import _data
+
+        return _data.to_arrow(self)
+
+    def write_parquet(
+        self, path: str | os.PathLike[str], *, resume: bool = False
+    ) -> TargetResults[int]:
+        """Stream the items into a Parquet file, a row group at a time.
+
+        ``resume=True`` records progress beside the file (``<path>.progress/``) and
+        continues a run of the same call that was stopped. Returns, per target, the
+        number of items written.
+        """
+        from . import _data
+
+        sink = _data.ParquetSink(path)
+        return _data.write_items(self, sink, resume).raise_for_errors()
+
+    def to_duckdb(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        table: str,
+        *,
+        mode: Literal["append", "replace"] = "replace",
+        resume: bool = False,
+    ) -> TargetResults[int]:
+        """Stream the items into a DuckDB table (``mode``: "replace" or "append").
+
+        ``resume=True`` records progress in the same database, in the same
+        transactions as the rows, and continues a stopped run of the same call.
+        Our side holds a bounded number of rows; DuckDB itself caches up to the
+        connection's ``memory_limit`` (by default 80% of RAM): set it to bound the
+        whole process.
+        """
+        from . import _data
+
+        sink = _data.DuckDBSink(connection, table, mode)
+        return _data.write_items(self, sink, resume).raise_for_errors()
+
+    def to_pandas(self) -> pandas.DataFrame:
+        from . import _data
+
+        return _data.to_pandas(self)
+
+    def to_polars(self) -> polars.DataFrame:
+        from . import _data
+
+        return _data.to_polars(self)

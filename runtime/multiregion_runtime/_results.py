@@ -5,13 +5,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from botocore.client import BaseClient
 
 from ._errors import FanOutError
 from ._secrets import masked, without_passwords
 from ._targets import Target
+
+if TYPE_CHECKING:
+    import os
+
+    import duckdb
+    import pandas
+    import polars
+    import pyarrow as pa
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
     from exceptiongroup import ExceptionGroup
@@ -120,6 +128,9 @@ class TargetResult(OnTarget, Generic[T]):
 class TargetResults(list[TargetResult[T]]):
     """The results of one fan-out, in target order (not completion order)."""
 
+    #: (service, operation) of the call that made these results: the Arrow schema.
+    source: tuple[str, str] | None = None
+
     def values(self) -> list[T]:
         """Values of the targets that succeeded, in target order."""
         return [r.value for r in self if r.error is None]  # type: ignore[misc]
@@ -211,6 +222,42 @@ class TargetResults(list[TargetResult[T]]):
             f"{_count(len(self), 'target')}: {ok} ok, {_count(errors, 'error')}, "
             f"{skipped} skipped"
         )
+
+    # Results as data (pip install multiregion[data]); see _data.
+
+    def to_arrow(self) -> pa.Table:
+        """One row per target: target columns, ok, error_code, error (secrets
+        masked), attempts, elapsed and the typed ``value`` (a struct)."""
+        from . import _data
+
+        return _data.to_arrow(self)
+
+    def write_parquet(self, path: str | os.PathLike[str]) -> None:
+        from . import _data
+
+        _data.write_parquet(self, path)
+
+    def to_duckdb(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        table: str,
+        *,
+        mode: Literal["append", "replace"] = "replace",
+    ) -> None:
+        from . import _data
+
+        _data.check_table_args(table, mode)
+        _data.to_duckdb(self, connection, table, mode=mode)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        from . import _data
+
+        return _data.to_pandas(self)
+
+    def to_polars(self) -> polars.DataFrame:
+        from . import _data
+
+        return _data.to_polars(self)
 
     def __repr__(self) -> str:
         return f"TargetResults([{', '.join(map(repr, self))}])"

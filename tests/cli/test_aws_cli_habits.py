@@ -27,7 +27,7 @@ from moto.server import ThreadedMotoServer
 
 from multiregion_runtime.cli import main
 from tests.cli.test_cli import cli
-from tests.helpers import FAKE_SECRET, free_port
+from tests.helpers import FAKE_SECRET, free_port, reset_moto
 
 EU, US = "eu-west-1", "us-east-1"
 EU_GROUPS = [f"/eu/{i}" for i in range(7)]
@@ -41,6 +41,7 @@ def server() -> Iterator[str]:
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()
+    reset_moto(f"http://127.0.0.1:{port}")
     url = f"http://127.0.0.1:{port}"
     seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
     for region, names in ((EU, EU_GROUPS), (US, US_GROUPS)):
@@ -56,6 +57,7 @@ def server() -> Iterator[str]:
         urllib.request.urlopen(
             urllib.request.Request(f"{url}/moto-api/reset", method="POST")
         )
+        reset_moto(f"http://127.0.0.1:{port}")
         moto.stop()
 
 

@@ -23,7 +23,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from multiregion import DynamicService, Target
-from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, free_port
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, free_port, reset_moto
 
 THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -39,6 +39,7 @@ def server() -> Iterator[str]:
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()
+    reset_moto(f"http://127.0.0.1:{port}")
     url = f"http://127.0.0.1:{port}"
     # Module-wide, so not the per-test fake credentials of conftest: its own keys.
     seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
@@ -57,6 +58,7 @@ def server() -> Iterator[str]:
     try:
         yield url
     finally:
+        reset_moto(f"http://127.0.0.1:{port}")
         moto.stop()
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-OUTPUT_FORMATS = ("json", "jsonl", "csv", "table", "text")
+# parquet, arrow and duckdb write --out FILE (cli/_data_output.py).
+OUTPUT_FORMATS = ("json", "jsonl", "csv", "table", "text", "parquet", "arrow", "duckdb")
 COLORS = ("on", "off", "auto")
 BINARY_FORMATS = ("base64", "raw-in-base64-out")
 SKELETONS = ("input", "output")
@@ -146,6 +147,22 @@ GLOBAL_OPTIONS = (
         "flag",
         "print the credentials of calls that return them (sts get-session-token...); "
         "masked otherwise, and always in --debug",
+    ),
+    GlobalOption(
+        "--out", "one", "with --output parquet, arrow or duckdb: the file", "FILE"
+    ),
+    GlobalOption(
+        "--table",
+        "one",
+        "with --output duckdb: the table (default: the operation, snake_case)",
+        "NAME",
+    ),
+    GlobalOption("--append", "flag", "with --output duckdb: add rows, not replace"),
+    GlobalOption(
+        "--resume",
+        "flag",
+        "with --paginate and --output parquet or duckdb: record progress, and "
+        "continue a stopped run of the same command",
     ),
     GlobalOption(
         "--cli-input-json",

@@ -45,6 +45,7 @@ from ._args import (
     split_values,
 )
 from ._console import Console, silence, use_color
+from ._data_output import check_data_options, write_data
 from ._help import (
     USAGE,
     can_paginate,
@@ -193,6 +194,21 @@ def _run(
     tokens = starting_tokens(paging.starting_tokens, services.targets)
     tracker = Tracker(services.targets if not tokens else tuple(tokens))
     services = services.with_options(on_result=tracker.record)
+    check_data_options(line, fmt, paging.enabled)
+    if line.value("--out") is not None:  # parquet, arrow, duckdb: rows to a file
+        data_services = services
+
+        def write() -> TargetResults[Any]:
+            return write_data(
+                line,
+                data_services,
+                operation.name,
+                params,
+                paging.enabled,
+                paging.max_items,
+            )
+
+        return _call_and_report(line, write, tracker, None, console, paging, config)
     renderer = Renderer(
         fmt,
         operation.name,
@@ -437,7 +453,7 @@ def _call_and_report(
     line: CommandLine,
     call: Callable[[], TargetResults[Any]],
     tracker: Tracker,
-    renderer: Renderer,
+    renderer: Renderer | None,
     console: Console,
     paging: Paging,
     config: dict[str, Any] | None,
@@ -460,11 +476,12 @@ def _call_and_report(
     finally:
         if live is not None:
             live.stop()
-    _write(renderer, results)
+    if renderer is not None:  # None: the rows went to --out
+        _write(renderer, results)
     resume = results.resume_tokens() if paging.max_items else {}
     for note in truncation_notes(results, paging, config, resume):
         console.err(note)
-    if renderer.nested_columns and renderer.flatten_key is None:
+    if renderer is not None and renderer.nested_columns and not renderer.flatten_key:
         first = renderer.nested_columns[0]
         console.err(
             f"hint: column {first} holds a list; --flatten {first} gives one row "
@@ -481,11 +498,12 @@ def _call_and_report(
 
 
 def _interrupted(
-    tracker: Tracker, renderer: Renderer, console: Console, elapsed: float
+    tracker: Tracker, renderer: Renderer | None, console: Console, elapsed: float
 ) -> int:
     """Ctrl-C: print what had finished, say what had not, exit 130."""
     finished = TargetResults(tracker.finished())
-    _write(renderer, finished)
+    if renderer is not None:
+        _write(renderer, finished)
     total = len(tracker.targets)
     failed = len(finished.errors())
     console.err(
