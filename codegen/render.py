@@ -28,6 +28,12 @@ from codegen.pystyle import (
     render_type,
     split_type,
 )
+from multiregion_runtime._modeltext import (
+    ITEMS_KEYWORDS,
+    PAGINATE_KEYWORDS,
+    WAIT_KEYWORDS,
+    ExtraKeyword,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Names a class-syntax TypedDict body mentions besides its field types.
@@ -120,7 +126,7 @@ def render_method(op: OperationIR) -> str:
 def render_paginate_method(paginator: PaginatorIR) -> str:
     """``paginate_<op>``: every page in every target, merged per target."""
     op = paginator.operation
-    params = ["self", "*", *_PAGE_PARAMS, _STARTING_TOKENS_PARAM]
+    params = ["self", "*", *_params(PAGINATE_KEYWORDS)]
     if op.request_type is not None:
         params.append(f"**kwargs: Unpack[{op.request_type}]")
     lead = (
@@ -134,7 +140,7 @@ def render_paginate_method(paginator: PaginatorIR) -> str:
         f"TargetResults[{op.response_type}]",
         _method_doc(op, lead),
         "self._paginate",
-        [py_string(op.name), _params_arg(op), *_PASS_PAGE_PARAMS, _PASS_TOKENS],
+        [py_string(op.name), _params_arg(op), *_pass(PAGINATE_KEYWORDS)],
     )
 
 
@@ -142,7 +148,7 @@ def render_iter_method(paginator: PaginatorIR) -> str:
     """``iter_<op>``: the elements of the first result key, as pages arrive."""
     op = paginator.operation
     assert paginator.iter_method is not None and paginator.item_type is not None
-    params = ["self", "*", *_PAGE_PARAMS]
+    params = ["self", "*", *_params(ITEMS_KEYWORDS)]
     if op.request_type is not None:
         params.append(f"**kwargs: Unpack[{op.request_type}]")
     lead = (
@@ -156,19 +162,14 @@ def render_iter_method(paginator: PaginatorIR) -> str:
         f"Items[{render_type(paginator.item_type)}]",
         f"{lead}\n\n{op.doc_url}",
         "self._items",
-        [py_string(op.name), _params_arg(op), *_PASS_PAGE_PARAMS],
+        [py_string(op.name), _params_arg(op), *_pass(ITEMS_KEYWORDS)],
     )
 
 
 def render_wait_method(waiter: WaiterIR) -> str:
     """``wait_<waiter>``: polls the waiter's operation in every target at once."""
     op = waiter.operation
-    params = [
-        "self",
-        "*",
-        "delay: float | None = None",
-        "max_attempts: int | None = None",
-    ]
+    params = ["self", "*", *_params(WAIT_KEYWORDS)]
     if op.request_type is not None:
         params.append(f"**kwargs: Unpack[{op.request_type}]")
     polls = (
@@ -184,19 +185,18 @@ def render_wait_method(waiter: WaiterIR) -> str:
         "TargetResults[None]",
         "\n\n".join(parts),
         "self._wait",
-        [
-            py_string(waiter.name),
-            _params_arg(op),
-            "delay=delay",
-            "max_attempts=max_attempts",
-        ],
+        [py_string(waiter.name), _params_arg(op), *_pass(WAIT_KEYWORDS)],
     )
 
 
-_PAGE_PARAMS = ("max_items: int | None = None", "page_size: int | None = None")
-_STARTING_TOKENS_PARAM = "starting_tokens: Mapping[Target, str] | None = None"
-_PASS_PAGE_PARAMS = ("max_items=max_items", "page_size=page_size")
-_PASS_TOKENS = "starting_tokens=starting_tokens"
+def _params(keywords: tuple[ExtraKeyword, ...]) -> list[str]:
+    """``max_items: int | None = None``...: the method's keyword-only parameters."""
+    return [f"{k.name}: {k.annotation} = None" for k in keywords]
+
+
+def _pass(keywords: tuple[ExtraKeyword, ...]) -> list[str]:
+    """``max_items=max_items``...: the same keywords, passed on to the runtime."""
+    return [f"{k.name}={k.name}" for k in keywords]
 
 
 def _params_arg(op: OperationIR) -> str:

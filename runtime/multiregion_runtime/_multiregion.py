@@ -28,6 +28,7 @@ from typing_extensions import Self
 from ._client_cache import ClientCache
 from ._errors import BotocoreTooOldError
 from ._executor import Outcome, run_all
+from ._modeltext import ITEMS_KEYWORDS, WAIT_KEYWORDS, botocore_config
 from ._pagination import Items, OnPage, PagesThenError, paginate_full
 from ._regions import (
     RegionsArg,
@@ -256,7 +257,9 @@ class MultiRegionClient:
 
         def fan_out(on_page: OnPage | None) -> TargetResults[Any]:
             def one(target: Target, client: BaseClient) -> dict[str, Any]:
-                config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
+                config = botocore_config(
+                    ITEMS_KEYWORDS, {"max_items": max_items, "page_size": page_size}
+                )
                 if starting_tokens is not None:
                     config["StartingToken"] = starting_tokens[target]
                 callback = on_page and functools.partial(on_page, target, client)
@@ -279,9 +282,9 @@ class MultiRegionClient:
         _validate(params, self._operation_model(waiter.operation))
         _check_positive("delay", delay)
         _check_positive("max_attempts", max_attempts)
-        config = {
-            k: v for k, v in (("Delay", delay), ("MaxAttempts", max_attempts)) if v
-        }
+        config = botocore_config(
+            WAIT_KEYWORDS, {"delay": delay, "max_attempts": max_attempts}
+        )
         name = botocore.xform_name(waiter_name)
         return self._run(
             self.targets,
