@@ -78,6 +78,17 @@ def split_type(
     return f"{pad}{prefix}{name}[\n{body}\n{pad}]{suffix}"
 
 
+def all_list(names: list[str]) -> str:
+    """``__all__ = [...]`` as black lays it out: on one line if it fits, else one name
+    a line with a trailing comma."""
+    if not names:
+        return "__all__: list[str] = []"
+    one_line = f"__all__ = [{', '.join(map(py_string, names))}]"
+    if fits(one_line):
+        return one_line
+    return "\n".join(["__all__ = [", *(f"    {py_string(n)}," for n in names), "]"])
+
+
 def fits(text: str) -> bool:
     return all(len(line) <= LINE_LENGTH for line in text.split("\n"))
 

@@ -21,6 +21,7 @@ from codegen.ir import (
 )
 from codegen.pystyle import (
     LINE_LENGTH,
+    all_list,
     black_stable,
     docstring,
     fits,
@@ -281,7 +282,9 @@ def render_service(service: ServiceIR) -> dict[str, str]:
         f"{base}/client.py": _render_client(service, common),
         f"{base}/type_defs.py": _render_type_defs(service, common),
         f"{base}/literals.py": _template("literals.py.jinja2").render(
-            **common, literals=[render_literal(lit) for lit in service.literals]
+            **common,
+            literals=[render_literal(lit) for lit in service.literals],
+            all_names=all_list(sorted(lit.name for lit in service.literals)),
         ),
     }
 
@@ -347,10 +350,15 @@ def _render_type_defs(service: ServiceIR, common: dict[str, Any]) -> str:
         for f in td.fields:
             used |= f.type.names()
     literal_names = sorted(lit.name for lit in service.literals)
+    shared = sorted(SHARED_REEXPORTS | (used & SHARED_TYPES))
+    # What `from .type_defs import *` and pyright's public surface see: the
+    # TypedDicts, and the shared types re-exported as boto3-stubs' modules do.
+    exported = sorted({*shared, *(td.name for td in service.typed_dicts)})
     return _template("type_defs.py.jinja2").render(
         **common,
-        shared_imports=sorted(SHARED_REEXPORTS | (used & SHARED_TYPES)),
+        shared_imports=shared,
         literal_names=literal_names,
+        all_names=all_list(exported),
         typed_dicts=[render_typed_dict(td) for td in service.typed_dicts],
     )
 
