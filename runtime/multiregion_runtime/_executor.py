@@ -7,8 +7,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ALL_COMPLETED, Future, wait
 from typing import Generic, TypeVar
+
+from ._futures import ALL_COMPLETED, Future, wait
 
 T = TypeVar("T")
 
