@@ -305,7 +305,7 @@ def _operation(model: ServiceModel, op: OperationModel, namer: _Namer) -> Operat
             if output_shape is not None
             else "EmptyResponseMetadataTypeDef"
         ),
-        summary=docs.first_paragraph(op.documentation or ""),
+        summary=docs.summary(op.documentation),
         doc_url=_doc_url(model, op.name),
         deprecated=bool(op.deprecated),
         deprecated_message=str(raw.get("deprecatedMessage") or ""),
@@ -388,7 +388,7 @@ def _waiters(
                 name=waiter_name,
                 method_name=names.wait_method_name(waiter_name),
                 operation=op,
-                description=docs.first_paragraph(waiter.description or ""),
+                description=docs.summary(waiter.description),
                 delay=waiter.delay,
                 max_attempts=waiter.max_attempts,
             )
@@ -491,7 +491,7 @@ def build_service(
         # Plain text in practice, but cleaned like the docs: it goes into docstrings.
         full_name=docs.first_paragraph(str(model.metadata.get("serviceFullName", "")))
         or model.service_name,
-        summary=docs.first_paragraph(model.documentation or ""),
+        summary=docs.summary(model.documentation),
         botocore_version=botocore_version,
         operations=tuple(operations),
         typed_dicts=typed_dicts,

@@ -7,7 +7,7 @@ model always gives the same output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -118,4 +118,3 @@ class ServiceIR:
     literals: tuple[LiteralIR, ...]
     paginators: tuple[PaginatorIR, ...] = ()  # sorted by operation method name
     waiters: tuple[WaiterIR, ...] = ()  # sorted by method name
-    shared_imports: tuple[str, ...] = field(default=())  # from multiregion.type_defs

@@ -12,26 +12,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape
+from botocore.model import ServiceModel
+
+from multiregion_runtime._modeltext import describe
 
 # {service: {operation: {parameter: "type description"}}}
 Summary = dict[str, dict[str, dict[str, str]]]
-
-
-def describe(shape: Shape, required: bool = False) -> str:
-    """A short type description: ``string``, ``list[Tag]``, ``map[string, X]``..."""
-    kind = shape.type_name
-    if isinstance(shape, ListShape):
-        text = f"list[{describe(shape.member)}]"
-    elif isinstance(shape, MapShape):
-        text = f"map[{describe(shape.key)}, {describe(shape.value)}]"
-    elif kind == "structure":
-        text = shape.name
-    elif isinstance(shape, StringShape) and shape.enum:
-        text = f"enum {shape.name}"
-    else:
-        text = kind
-    return f"{text} (required)" if required else text
 
 
 def summarize_service(model: ServiceModel) -> dict[str, dict[str, str]]:
@@ -42,7 +28,7 @@ def summarize_service(model: ServiceModel) -> dict[str, dict[str, str]]:
         if shape is not None:
             required = set(shape.required_members)
             for key, member in shape.members.items():
-                params[key] = describe(member, key in required)
+                params[key] = describe(member, key in required, enum_values=0)
         operations[name] = params
     return operations
 

@@ -9,6 +9,8 @@ from botocore import xform_name
 from botocore.model import ServiceModel
 from botocore.utils import get_service_module_name
 
+from multiregion_runtime._modeltext import PAGINATE_KEYWORDS, WAIT_KEYWORDS
+
 # Public attributes of the runtime's MultiRegionClient (and of object); a generated
 # method with one of these names would shadow it. tests/test_codegen_names.py checks
 # that this list still covers the runtime class.
@@ -28,11 +30,11 @@ RESERVED_METHOD_NAMES = frozenset(
     }
 )
 
-# Keyword parameters of the generated paginate_ (iter_: the first two) and wait_
-# methods, beside the operation's own (**kwargs): a request key with one of these
-# names would clash with them, so generation fails on one.
-PAGINATE_PARAMS = ("max_items", "page_size", "starting_tokens")
-WAIT_PARAMS = ("delay", "max_attempts")
+# Keyword parameters of the generated paginate_ and wait_ methods (their one table is
+# multiregion_runtime._modeltext), beside the operation's own (**kwargs): a request
+# key with one of these names would clash with them, so generation fails on one.
+PAGINATE_PARAMS = tuple(extra.name for extra in PAGINATE_KEYWORDS)
+WAIT_PARAMS = tuple(extra.name for extra in WAIT_KEYWORDS)
 
 _NOT_IDENTIFIER_CHARS = re.compile(r"\W")
 

@@ -21,12 +21,19 @@ from codegen.ir import (
 )
 from codegen.pystyle import (
     LINE_LENGTH,
+    all_list,
     black_stable,
     docstring,
     fits,
     py_string,
     render_type,
     split_type,
+)
+from multiregion_runtime._modeltext import (
+    ITEMS_KEYWORDS,
+    PAGINATE_KEYWORDS,
+    WAIT_KEYWORDS,
+    ExtraKeyword,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -120,7 +127,7 @@ def render_method(op: OperationIR) -> str:
 def render_paginate_method(paginator: PaginatorIR) -> str:
     """``paginate_<op>``: every page in every target, merged per target."""
     op = paginator.operation
-    params = ["self", "*", *_PAGE_PARAMS, _STARTING_TOKENS_PARAM]
+    params = ["self", "*", *_params(PAGINATE_KEYWORDS)]
     if op.request_type is not None:
         params.append(f"**kwargs: Unpack[{op.request_type}]")
     lead = (
@@ -134,7 +141,7 @@ def render_paginate_method(paginator: PaginatorIR) -> str:
         f"TargetResults[{op.response_type}]",
         _method_doc(op, lead),
         "self._paginate",
-        [py_string(op.name), _params_arg(op), *_PASS_PAGE_PARAMS, _PASS_TOKENS],
+        [py_string(op.name), _params_arg(op), *_pass(PAGINATE_KEYWORDS)],
     )
 
 
@@ -142,7 +149,7 @@ def render_iter_method(paginator: PaginatorIR) -> str:
     """``iter_<op>``: the elements of the first result key, as pages arrive."""
     op = paginator.operation
     assert paginator.iter_method is not None and paginator.item_type is not None
-    params = ["self", "*", *_PAGE_PARAMS]
+    params = ["self", "*", *_params(ITEMS_KEYWORDS)]
     if op.request_type is not None:
         params.append(f"**kwargs: Unpack[{op.request_type}]")
     lead = (
@@ -156,19 +163,14 @@ def render_iter_method(paginator: PaginatorIR) -> str:
         f"Items[{render_type(paginator.item_type)}]",
         f"{lead}\n\n{op.doc_url}",
         "self._items",
-        [py_string(op.name), _params_arg(op), *_PASS_PAGE_PARAMS],
+        [py_string(op.name), _params_arg(op), *_pass(ITEMS_KEYWORDS)],
     )
 
 
 def render_wait_method(waiter: WaiterIR) -> str:
     """``wait_<waiter>``: polls the waiter's operation in every target at once."""
     op = waiter.operation
-    params = [
-        "self",
-        "*",
-        "delay: float | None = None",
-        "max_attempts: int | None = None",
-    ]
+    params = ["self", "*", *_params(WAIT_KEYWORDS)]
     if op.request_type is not None:
         params.append(f"**kwargs: Unpack[{op.request_type}]")
     polls = (
@@ -184,19 +186,18 @@ def render_wait_method(waiter: WaiterIR) -> str:
         "TargetResults[None]",
         "\n\n".join(parts),
         "self._wait",
-        [
-            py_string(waiter.name),
-            _params_arg(op),
-            "delay=delay",
-            "max_attempts=max_attempts",
-        ],
+        [py_string(waiter.name), _params_arg(op), *_pass(WAIT_KEYWORDS)],
     )
 
 
-_PAGE_PARAMS = ("max_items: int | None = None", "page_size: int | None = None")
-_STARTING_TOKENS_PARAM = "starting_tokens: Mapping[Target, str] | None = None"
-_PASS_PAGE_PARAMS = ("max_items=max_items", "page_size=page_size")
-_PASS_TOKENS = "starting_tokens=starting_tokens"
+def _params(keywords: tuple[ExtraKeyword, ...]) -> list[str]:
+    """``max_items: int | None = None``...: the method's keyword-only parameters."""
+    return [f"{k.name}: {k.annotation} = None" for k in keywords]
+
+
+def _pass(keywords: tuple[ExtraKeyword, ...]) -> list[str]:
+    """``max_items=max_items``...: the same keywords, passed on to the runtime."""
+    return [f"{k.name}={k.name}" for k in keywords]
 
 
 def _params_arg(op: OperationIR) -> str:
@@ -281,7 +282,9 @@ def render_service(service: ServiceIR) -> dict[str, str]:
         f"{base}/client.py": _render_client(service, common),
         f"{base}/type_defs.py": _render_type_defs(service, common),
         f"{base}/literals.py": _template("literals.py.jinja2").render(
-            **common, literals=[render_literal(lit) for lit in service.literals]
+            **common,
+            literals=[render_literal(lit) for lit in service.literals],
+            all_names=all_list(sorted(lit.name for lit in service.literals)),
         ),
     }
 
@@ -347,10 +350,15 @@ def _render_type_defs(service: ServiceIR, common: dict[str, Any]) -> str:
         for f in td.fields:
             used |= f.type.names()
     literal_names = sorted(lit.name for lit in service.literals)
+    shared = sorted(SHARED_REEXPORTS | (used & SHARED_TYPES))
+    # What `from .type_defs import *` and pyright's public surface see: the
+    # TypedDicts, and the shared types re-exported as boto3-stubs' modules do.
+    exported = sorted({*shared, *(td.name for td in service.typed_dicts)})
     return _template("type_defs.py.jinja2").render(
         **common,
-        shared_imports=sorted(SHARED_REEXPORTS | (used & SHARED_TYPES)),
+        shared_imports=shared,
         literal_names=literal_names,
+        all_names=all_list(exported),
         typed_dicts=[render_typed_dict(td) for td in service.typed_dicts],
     )
 

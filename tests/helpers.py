@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Synthetic botocore models for the generator's tests.
 CODEGEN_FIXTURES = ROOT / "tests" / "codegen" / "fixtures"
 
+#: Three regions of three continents, for fan-outs.
+THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+
 FAKE_KEY_ID = "AKIAFAKEKEYID0000001"
 FAKE_SECRET = "fake-secret-DO-NOT-PRINT-0123456789"
 

@@ -8,11 +8,11 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ALL_COMPLETED, Future, wait
 from typing import Generic, TypeVar
 
 from ._deadline import GRACE, Deadline, deadline_scope
 from ._errors import NotStartedError
+from ._futures import ALL_COMPLETED, Future, wait
 
 T = TypeVar("T")
 

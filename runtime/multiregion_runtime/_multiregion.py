@@ -32,6 +32,7 @@ from ._deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
 from ._distributed import Executor, ExecutorArg, executor_from, run_remote
 from ._errors import BotocoreTooOldError, FanOutError
 from ._executor import Outcome, run_all
+from ._modeltext import WAIT_KEYWORDS, botocore_config
 from ._pagination import Items, ItemsSource, OnPage, PagesThenError
 from ._ratelimit import CallStats, RateLimits, RateLimitsArg, counting
 from ._ratelimit import rate_limits as _rate_limits
@@ -331,9 +332,9 @@ class MultiRegionClient:
         _validate(params, self._operation_model(waiter.operation))
         _check_positive("delay", delay)
         _check_positive("max_attempts", max_attempts)
-        config = {
-            k: v for k, v in (("Delay", delay), ("MaxAttempts", max_attempts)) if v
-        }
+        config = botocore_config(
+            WAIT_KEYWORDS, {"delay": delay, "max_attempts": max_attempts}
+        )
         budget = (delay or waiter.delay) * (max_attempts or waiter.max_attempts)
         seconds = self._options.timeout or budget + DEFAULT_TIMEOUT
         work = self._work("wait", waiter_name, params, waiter_config=config)

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from ._client_cache import ClientCache
 from ._executor import run_all
+from ._modeltext import ITEMS_KEYWORDS, botocore_config
 from ._pagination import OnPage, PagesThenError, paginate_full
 from ._targets import Target
 
@@ -62,10 +63,10 @@ class Work:
             waiter = client.get_waiter(method)
             return waiter.wait(**params, WaiterConfig=dict(self.waiter_config))
         if self.kind == "paginate":
-            config: dict[str, Any] = {
-                "MaxItems": self.max_items,
-                "PageSize": self.page_size,
-            }
+            config = botocore_config(
+                ITEMS_KEYWORDS,
+                {"max_items": self.max_items, "page_size": self.page_size},
+            )
             if self.starting_tokens is not None:
                 config["StartingToken"] = self.starting_tokens[target]
             callback = self.on_page and functools.partial(self.on_page, target, client)

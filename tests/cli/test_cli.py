@@ -317,9 +317,9 @@ def test_help_lists_services_operations_and_parameters() -> None:
     )
     operation = cli("sqs", "create-queue", "help").stdout
     assert "--queue-name (string) [required]" in operation
-    assert "--attributes (map of string to string)" in operation
+    assert "--attributes (map[enum QueueAttributeName, string])" in operation
     filters = cli("ec2", "describe-security-groups", "--help").stdout
-    assert "--filters (list of structure)" in filters
+    assert "--filters (list[Filter])" in filters
     assert "Syntax: Name=string,Values=string,string" in filters
     assert "--no-paginate" in filters
 

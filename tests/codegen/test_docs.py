@@ -6,7 +6,8 @@ import ast
 
 import pytest
 
-from codegen.docs import docstring_body, first_paragraph, paragraphs
+from codegen import loader
+from codegen.docs import docstring_body, first_paragraph, paragraphs, summary
 from codegen.pystyle import docstring, py_string
 
 
@@ -29,6 +30,36 @@ def test_text_without_tags_is_kept() -> None:
 
 def test_paragraphs_split_on_block_tags() -> None:
     assert paragraphs("<ul><li>one</li><li>two</li></ul>tail") == ["one", "two", "tail"]
+
+
+def test_summary_stops_at_the_sentence_before_a_colon() -> None:
+    create_queue = loader.load_service("sqs").operation_model("CreateQueue")
+    assert first_paragraph(create_queue.documentation).endswith(
+        "Keep the following in mind:"
+    )
+    assert summary(create_queue.documentation) == (
+        "Creates a new standard or FIFO queue. You can pass one or more attributes in "
+        "the request."
+    )
+
+
+def test_summary_keeps_the_list_a_lone_colon_sentence_announces() -> None:
+    html = (
+        "<p>Does the following:</p><ul><li><p>Adds <b>one</b>.</p></li>"
+        "<li>Removes two<ul><li>nested</li></ul></li></ul><ul><li>Later</li></ul>"
+    )
+    assert summary(html) == "Does the following:\n- Adds one.\n- Removes two nested"
+    body = docstring_body(summary(html), indent=8)
+    assert body.splitlines()[1:] == [
+        "        - Adds one.",
+        "        - Removes two nested",
+    ]
+
+
+def test_summary_without_a_list_ends_the_sentence() -> None:
+    assert summary("<p>Note the following:</p><p>Text.</p>") == ("Note the following.")
+    assert summary("<p>A plain summary.</p>") == "A plain summary."
+    assert summary(None) == ""
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import botocore
+import pytest
 
 from codegen import loader
 from tests.helpers import ROOT
@@ -87,3 +90,64 @@ def test_every_generated_module_imports() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def module_names(tree: ast.Module) -> set[str]:
+    """Names a module defines or re-exports (``import x as x``) at its top level."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom):
+            names |= {a.name for a in node.names if a.asname == a.name}
+    return names - {"__all__"}
+
+
+def declared_all(tree: ast.Module) -> list[str]:
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "__all__":
+            names = ast.literal_eval(value)
+            assert isinstance(names, list)
+            return names
+    raise AssertionError("no __all__")
+
+
+@pytest.mark.parametrize("service", ["sqs", "ec2", "s3", "lambda_", "sdb"])
+@pytest.mark.parametrize("module", ["type_defs.py", "literals.py"])
+def test_type_modules_export_exactly_what_they_define(
+    service: str, module: str
+) -> None:
+    tree = ast.parse((PACKAGE / service / module).read_text(encoding="utf-8"))
+    exported = declared_all(tree)
+    assert exported == sorted(exported)
+    assert set(exported) == module_names(tree)
+    assert not any(name.startswith("_") for name in exported)
+
+
+def docstring_paragraphs(tree: ast.Module) -> Iterator[tuple[str, str]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef):
+            text = ast.get_docstring(node) or ""
+            for paragraph in text.split("\n\n"):
+                yield getattr(node, "name", "module"), paragraph
+
+
+def test_no_docstring_paragraph_ends_on_a_colon() -> None:
+    dangling = [
+        f"{path.parent.name}.{name}: ...{paragraph[-60:]!r}"
+        for path in sorted(PACKAGE.glob("*/client.py"))
+        for name, paragraph in docstring_paragraphs(
+            ast.parse(path.read_text(encoding="utf-8"))
+        )
+        if paragraph.rstrip().endswith(":")
+    ]
+    assert not dangling, "\n".join(dangling[:20])

@@ -342,10 +342,6 @@ def test_black_and_mypy_accept_the_output(package: Path) -> None:
     assert result.returncode == 0, result.stdout
 
 
-def test_same_model_same_files() -> None:
-    assert render_service(build_pages()) == render_service(build_pages())
-
-
 # --- botocore's real models -----------------------------------------------------------
 
 

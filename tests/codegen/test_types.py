@@ -153,9 +153,3 @@ def test_rendered_client(widgets: ServiceIR) -> None:
     assert '    _generated_from = "9.9.9"' in client
     # The TypedDicts are imported for type checkers only.
     assert "if TYPE_CHECKING:\n    from typing_extensions import Unpack" in client
-
-
-def test_same_model_same_files() -> None:
-    first = render_service(build_service(load_model("widgets", "widgets"), "1.0"))
-    second = render_service(build_service(load_model("widgets", "widgets"), "1.0"))
-    assert first == second

@@ -4,6 +4,41 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessCheckPolicyTypeType",
+    "AccessCheckResourceTypeType",
+    "AccessPreviewStatusReasonCodeType",
+    "AccessPreviewStatusType",
+    "AclPermissionType",
+    "AnalyzerStatusType",
+    "CheckAccessNotGrantedResultType",
+    "CheckNoNewAccessResultType",
+    "CheckNoPublicAccessResultType",
+    "FindingChangeTypeType",
+    "FindingSourceTypeType",
+    "FindingStatusType",
+    "FindingStatusUpdateType",
+    "FindingTypeType",
+    "InternalAccessTypeType",
+    "JobErrorCodeType",
+    "JobStatusType",
+    "KmsGrantOperationType",
+    "LocaleType",
+    "OrderByType",
+    "PolicyTypeType",
+    "PrincipalTypeType",
+    "ReasonCodeType",
+    "RecommendationTypeType",
+    "RecommendedRemediationActionType",
+    "ResourceControlPolicyRestrictionType",
+    "ResourceTypeType",
+    "ServiceControlPolicyRestrictionType",
+    "StatusType",
+    "TypeType",
+    "ValidatePolicyFindingTypeType",
+    "ValidatePolicyResourceTypeType",
+]
+
 AccessCheckPolicyTypeType = Literal["IDENTITY_POLICY", "RESOURCE_POLICY"]
 AccessCheckResourceTypeType = Literal[
     "AWS::DynamoDB::Table",

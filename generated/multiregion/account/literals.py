@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountStateType",
+    "AlternateContactTypeType",
+    "AwsAccountStateType",
+    "PrimaryEmailUpdateStatusType",
+    "RegionOptStatusType",
+]
+
 AccountStateType = Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "CLOSED"]
 AlternateContactTypeType = Literal["BILLING", "OPERATIONS", "SECURITY"]
 AwsAccountStateType = Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "CLOSED"]

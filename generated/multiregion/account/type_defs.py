@@ -26,6 +26,38 @@ from .literals import (
     RegionOptStatusType,
 )
 
+__all__ = [
+    "AcceptPrimaryEmailUpdateRequestTypeDef",
+    "AcceptPrimaryEmailUpdateResponseTypeDef",
+    "AlternateContactTypeDef",
+    "ContactInformationTypeDef",
+    "DeleteAlternateContactRequestTypeDef",
+    "DisableRegionRequestTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EnableRegionRequestTypeDef",
+    "GetAccountInformationRequestTypeDef",
+    "GetAccountInformationResponseTypeDef",
+    "GetAlternateContactRequestTypeDef",
+    "GetAlternateContactResponseTypeDef",
+    "GetContactInformationRequestTypeDef",
+    "GetContactInformationResponseTypeDef",
+    "GetGovCloudAccountInformationRequestTypeDef",
+    "GetGovCloudAccountInformationResponseTypeDef",
+    "GetPrimaryEmailRequestTypeDef",
+    "GetPrimaryEmailResponseTypeDef",
+    "GetRegionOptStatusRequestTypeDef",
+    "GetRegionOptStatusResponseTypeDef",
+    "ListRegionsRequestTypeDef",
+    "ListRegionsResponseTypeDef",
+    "PutAccountNameRequestTypeDef",
+    "PutAlternateContactRequestTypeDef",
+    "PutContactInformationRequestTypeDef",
+    "RegionTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartPrimaryEmailUpdateRequestTypeDef",
+    "StartPrimaryEmailUpdateResponseTypeDef",
+]
+
 
 class AcceptPrimaryEmailUpdateRequestTypeDef(TypedDict):
     AccountId: str

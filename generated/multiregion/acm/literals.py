@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "CertificateExportType",
+    "CertificateManagedByType",
+    "CertificateStatusType",
+    "CertificateTransparencyLoggingPreferenceType",
+    "CertificateTypeType",
+    "ComparisonOperatorType",
+    "DomainStatusType",
+    "ExtendedKeyUsageNameType",
+    "FailureReasonType",
+    "KeyAlgorithmType",
+    "KeyUsageNameType",
+    "RecordTypeType",
+    "RenewalEligibilityType",
+    "RenewalStatusType",
+    "RevocationReasonType",
+    "SearchCertificatesSortByType",
+    "SearchCertificatesSortOrderType",
+    "SortByType",
+    "SortOrderType",
+    "ValidationMethodType",
+]
+
 CertificateExportType = Literal["ENABLED", "DISABLED"]
 CertificateManagedByType = Literal["CLOUDFRONT"]
 CertificateStatusType = Literal[

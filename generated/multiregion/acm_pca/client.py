@@ -151,7 +151,6 @@ class MultiRegionACMPCA(MultiRegionClient):
         """Lists information about your private certificate authority (CA) or one
         that has been shared with you. You specify the private CA on input by its
         ARN (Amazon Resource Name). The output contains the status of your CA.
-        This can be any of the following:
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/DescribeCertificateAuthority
         """
@@ -230,8 +229,7 @@ class MultiRegionACMPCA(MultiRegionClient):
     ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Imports a signed private CA certificate into Amazon Web Services Private
         CA. This action is used when you are using a chain of trust whose root is
-        located outside Amazon Web Services Private CA. Before you can call this
-        action, the following preparations must in place:
+        located outside Amazon Web Services Private CA.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/ImportCertificateAuthorityCertificate
         """

@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessMethodTypeType",
+    "ActionTypeType",
+    "AuditReportResponseFormatType",
+    "AuditReportStatusType",
+    "CertificateAuthorityStatusType",
+    "CertificateAuthorityTypeType",
+    "CertificateAuthorityUsageModeType",
+    "CrlTypeType",
+    "ExtendedKeyUsageTypeType",
+    "FailureReasonType",
+    "KeyAlgorithmType",
+    "KeyStorageSecurityStandardType",
+    "PolicyQualifierIdType",
+    "ResourceOwnerType",
+    "RevocationReasonType",
+    "S3ObjectAclType",
+    "SigningAlgorithmType",
+    "ValidityPeriodTypeType",
+]
+
 AccessMethodTypeType = Literal[
     "CA_REPOSITORY",
     "RESOURCE_PKI_MANIFEST",

@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["EncryptionConfigurationTypeType"]
+
 EncryptionConfigurationTypeType = Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"]

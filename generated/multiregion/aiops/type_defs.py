@@ -22,6 +22,35 @@ from .literals import (
     EncryptionConfigurationTypeType,
 )
 
+__all__ = [
+    "CreateInvestigationGroupInputTypeDef",
+    "CreateInvestigationGroupOutputTypeDef",
+    "CrossAccountConfigurationTypeDef",
+    "DeleteInvestigationGroupPolicyOutputTypeDef",
+    "DeleteInvestigationGroupPolicyRequestTypeDef",
+    "DeleteInvestigationGroupRequestTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EncryptionConfigurationTypeDef",
+    "GetInvestigationGroupPolicyRequestTypeDef",
+    "GetInvestigationGroupPolicyResponseTypeDef",
+    "GetInvestigationGroupRequestTypeDef",
+    "GetInvestigationGroupResponseTypeDef",
+    "ListInvestigationGroupsInputTypeDef",
+    "ListInvestigationGroupsModelTypeDef",
+    "ListInvestigationGroupsOutputTypeDef",
+    "ListTagsForResourceOutputTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "PutInvestigationGroupPolicyRequestTypeDef",
+    "PutInvestigationGroupPolicyResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "UpdateInvestigationGroupOutputTypeDef",
+    "UpdateInvestigationGroupRequestTypeDef",
+]
+
 
 class CreateInvestigationGroupInputTypeDef(TypedDict):
     name: str

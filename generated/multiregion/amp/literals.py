@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlertManagerDefinitionStatusCodeType",
+    "AnomalyDetectorStatusCodeType",
+    "LoggingConfigurationStatusCodeType",
+    "QueryLoggingConfigurationStatusCodeType",
+    "RuleGroupsNamespaceStatusCodeType",
+    "ScraperComponentTypeType",
+    "ScraperLoggingConfigurationStatusCodeType",
+    "ScraperStatusCodeType",
+    "WorkspaceConfigurationStatusCodeType",
+    "WorkspacePolicyStatusCodeType",
+    "WorkspaceStatusCodeType",
+]
+
 AlertManagerDefinitionStatusCodeType = Literal[
     "CREATING",
     "ACTIVE",

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "BuildComputeTypeType",
+    "CacheConfigTypeType",
+    "CertificateTypeType",
+    "DomainStatusType",
+    "JobStatusType",
+    "JobTypeType",
+    "PlatformType",
+    "RepositoryCloneMethodType",
+    "SourceUrlTypeType",
+    "StageType",
+    "UpdateStatusType",
+    "WafStatusType",
+]
+
 BuildComputeTypeType = Literal["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"]
 CacheConfigTypeType = Literal["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"]
 CertificateTypeType = Literal["AMPLIFY_MANAGED", "CUSTOM"]

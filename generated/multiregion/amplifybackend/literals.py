@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "AdditionalConstraintsElementType",
+    "AuthResourcesType",
+    "AuthenticatedElementType",
+    "DeliveryMethodType",
+    "MFAModeType",
+    "MfaTypesElementType",
+    "ModeType",
+    "OAuthGrantTypeType",
+    "OAuthScopesElementType",
+    "RequiredSignUpAttributesElementType",
+    "ResolutionStrategyType",
+    "ServiceNameType",
+    "ServiceType",
+    "SignInMethodType",
+    "StatusType",
+    "UnAuthenticatedElementType",
+]
+
 AdditionalConstraintsElementType = Literal[
     "REQUIRE_DIGIT",
     "REQUIRE_LOWERCASE",

@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "CodegenGenericDataFieldDataTypeType",
+    "CodegenJobGenericDataSourceTypeType",
+    "CodegenJobStatusType",
+    "FixedPositionType",
+    "FormActionTypeType",
+    "FormButtonsPositionType",
+    "FormDataSourceTypeType",
+    "GenericDataRelationshipTypeType",
+    "JSModuleType",
+    "JSScriptType",
+    "JSTargetType",
+    "LabelDecoratorType",
+    "SortDirectionType",
+    "StorageAccessLevelType",
+    "TokenProvidersType",
+]
+
 CodegenGenericDataFieldDataTypeType = Literal[
     "ID",
     "String",

@@ -4,6 +4,35 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessAssociationSourceTypeType",
+    "ApiKeySourceTypeType",
+    "ApiKeysFormatType",
+    "ApiStatusType",
+    "AuthorizerTypeType",
+    "CacheClusterSizeType",
+    "CacheClusterStatusType",
+    "ConnectionTypeType",
+    "ContentHandlingStrategyType",
+    "DocumentationPartTypeType",
+    "DomainNameStatusType",
+    "EndpointAccessModeType",
+    "EndpointTypeType",
+    "GatewayResponseTypeType",
+    "IntegrationTypeType",
+    "IpAddressTypeType",
+    "LocationStatusTypeType",
+    "OpType",
+    "PutModeType",
+    "QuotaPeriodTypeType",
+    "ResourceOwnerType",
+    "ResponseTransferModeType",
+    "RoutingModeType",
+    "SecurityPolicyType",
+    "UnauthorizedCacheControlHeaderStrategyType",
+    "VpcLinkStatusType",
+]
+
 AccessAssociationSourceTypeType = Literal["VPCE"]
 ApiKeySourceTypeType = Literal["HEADER", "AUTHORIZER"]
 ApiKeysFormatType = Literal["csv"]

@@ -18,6 +18,16 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "DeleteConnectionRequestTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetConnectionRequestTypeDef",
+    "GetConnectionResponseTypeDef",
+    "IdentityTypeDef",
+    "PostToConnectionRequestTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class DeleteConnectionRequestTypeDef(TypedDict):
     ConnectionId: str

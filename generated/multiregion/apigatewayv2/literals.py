@@ -4,6 +4,30 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthorizationTypeType",
+    "AuthorizerTypeType",
+    "ConnectionTypeType",
+    "ContentHandlingStrategyType",
+    "DeploymentStatusType",
+    "DomainNameStatusType",
+    "EndpointTypeType",
+    "IntegrationTypeType",
+    "IpAddressTypeType",
+    "LoggingLevelType",
+    "PassthroughBehaviorType",
+    "PreviewStatusType",
+    "ProtocolTypeType",
+    "PublishStatusType",
+    "RoutingModeType",
+    "SecurityPolicyType",
+    "StatusType",
+    "TryItStateType",
+    "VpcLinkStatusType",
+    "VpcLinkVersionType",
+    "__stringType",
+]
+
 AuthorizationTypeType = Literal["NONE", "AWS_IAM", "CUSTOM", "JWT"]
 AuthorizerTypeType = Literal["REQUEST", "JWT"]
 ConnectionTypeType = Literal["INTERNET", "VPC_LINK"]

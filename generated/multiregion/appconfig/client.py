@@ -126,8 +126,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         self, **kwargs: Unpack[CreateConfigurationProfileRequestTypeDef]
     ) -> TargetResults[ConfigurationProfileTypeDef]:
         """Creates a configuration profile, which is information that enables
-        AppConfig to access the configuration source. Valid configuration sources
-        include the following:
+        AppConfig to access the configuration source.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/CreateConfigurationProfile
         """

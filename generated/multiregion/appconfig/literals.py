@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionPointType",
+    "DeletionProtectionCheckType",
+    "DeploymentEventTypeType",
+    "DeploymentStateType",
+    "EnvironmentStateType",
+    "GrowthTypeType",
+    "ReplicateToType",
+    "TriggeredByType",
+    "ValidatorTypeType",
+]
+
 ActionPointType = Literal[
     "PRE_CREATE_HOSTED_CONFIGURATION_VERSION",
     "PRE_START_DEPLOYMENT",

@@ -23,7 +23,7 @@ __all__ = ["MultiRegionAppConfigData"]
 
 class MultiRegionAppConfigData(MultiRegionClient):
     """AppConfig Data provides the data plane APIs your application uses to retrieve
-    configuration data. Here's how it works:
+    configuration data.
     """
 
     _service_name = "appconfigdata"

@@ -18,6 +18,15 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetLatestConfigurationRequestTypeDef",
+    "GetLatestConfigurationResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartConfigurationSessionRequestTypeDef",
+    "StartConfigurationSessionResponseTypeDef",
+]
+
 
 class GetLatestConfigurationRequestTypeDef(TypedDict):
     ConfigurationToken: str

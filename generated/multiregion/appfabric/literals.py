@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "AppAuthorizationStatusType",
+    "AuthTypeType",
+    "FormatType",
+    "IngestionDestinationStatusType",
+    "IngestionStateType",
+    "IngestionTypeType",
+    "PersonaType",
+    "ResultStatusType",
+    "SchemaType",
+]
+
 AppAuthorizationStatusType = Literal[
     "PendingConnect",
     "Connected",

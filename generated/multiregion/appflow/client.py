@@ -320,8 +320,7 @@ class MultiRegionAppflow(MultiRegionClient):
     def update_connector_registration(
         self, **kwargs: Unpack[UpdateConnectorRegistrationRequestTypeDef]
     ) -> TargetResults[UpdateConnectorRegistrationResponseTypeDef]:
-        """Updates a custom connector that you've previously registered. This
-        operation updates the connector with one of the following:
+        """Updates a custom connector that you've previously registered.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UpdateConnectorRegistration
         """

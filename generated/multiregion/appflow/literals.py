@@ -4,6 +4,53 @@
 
 from typing import Literal
 
+__all__ = [
+    "AggregationTypeType",
+    "AmplitudeConnectorOperatorType",
+    "AuthenticationTypeType",
+    "CatalogTypeType",
+    "ConnectionModeType",
+    "ConnectorProvisioningTypeType",
+    "ConnectorTypeType",
+    "DataPullModeType",
+    "DataTransferApiTypeType",
+    "DatadogConnectorOperatorType",
+    "DynatraceConnectorOperatorType",
+    "ExecutionStatusType",
+    "FileTypeType",
+    "FlowStatusType",
+    "GoogleAnalyticsConnectorOperatorType",
+    "InforNexusConnectorOperatorType",
+    "MarketoConnectorOperatorType",
+    "OAuth2CustomPropTypeType",
+    "OAuth2GrantTypeType",
+    "OperatorPropertiesKeysType",
+    "OperatorType",
+    "OperatorsType",
+    "PardotConnectorOperatorType",
+    "PathPrefixType",
+    "PrefixFormatType",
+    "PrefixTypeType",
+    "PrivateConnectionProvisioningFailureCauseType",
+    "PrivateConnectionProvisioningStatusType",
+    "S3ConnectorOperatorType",
+    "S3InputFileTypeType",
+    "SAPODataConnectorOperatorType",
+    "SalesforceConnectorOperatorType",
+    "SalesforceDataTransferApiType",
+    "ScheduleFrequencyTypeType",
+    "ServiceNowConnectorOperatorType",
+    "SingularConnectorOperatorType",
+    "SlackConnectorOperatorType",
+    "SupportedDataTransferTypeType",
+    "TaskTypeType",
+    "TrendmicroConnectorOperatorType",
+    "TriggerTypeType",
+    "VeevaConnectorOperatorType",
+    "WriteOperationTypeType",
+    "ZendeskConnectorOperatorType",
+]
+
 AggregationTypeType = Literal["None", "SingleFile"]
 AmplitudeConnectorOperatorType = Literal["BETWEEN"]
 AuthenticationTypeType = Literal["OAUTH2", "APIKEY", "BASIC", "CUSTOM"]

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationTypeType",
+    "ContactHandlingScopeType",
+    "ExecutionModeType",
+    "ExecutionStatusType",
+]
+
 ApplicationTypeType = Literal["STANDARD", "SERVICE", "MCP_SERVER"]
 ContactHandlingScopeType = Literal["CROSS_CONTACTS", "PER_CONTACT"]
 ExecutionModeType = Literal["ON_DEMAND", "SCHEDULED"]

@@ -55,6 +55,24 @@ __all__ = ["MultiRegionApplicationAutoScaling"]
 class MultiRegionApplicationAutoScaling(MultiRegionClient):
     """With Application Auto Scaling, you can configure automatic scaling for the
     following resources:
+    - Amazon AppStream 2.0 fleets
+    - Amazon Aurora Replicas
+    - Amazon Comprehend document classification and entity recognizer endpoints
+    - Amazon DynamoDB tables and global secondary indexes throughput capacity
+    - Amazon ECS services
+    - Amazon ElastiCache replication groups (Redis OSS and Valkey) and Memcached
+      clusters
+    - Amazon EMR clusters
+    - Amazon Keyspaces (for Apache Cassandra) tables
+    - Lambda function provisioned concurrency
+    - Amazon Managed Streaming for Apache Kafka broker storage
+    - Amazon Neptune clusters
+    - Amazon SageMaker endpoint variants
+    - Amazon SageMaker inference components
+    - Amazon SageMaker serverless endpoint provisioned concurrency
+    - Spot Fleets (Amazon EC2)
+    - Pool of WorkSpaces
+    - Custom resources provided by your own applications or services
     """
 
     _service_name = "application-autoscaling"

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "AdjustmentTypeType",
+    "MetricAggregationTypeType",
+    "MetricStatisticType",
+    "MetricTypeType",
+    "PolicyTypeType",
+    "PredictiveScalingMaxCapacityBreachBehaviorType",
+    "PredictiveScalingModeType",
+    "ScalableDimensionType",
+    "ScalingActivityStatusCodeType",
+    "ServiceNamespaceType",
+]
+
 AdjustmentTypeType = Literal[
     "ChangeInCapacity",
     "PercentChangeInCapacity",

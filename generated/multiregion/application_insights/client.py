@@ -263,7 +263,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         self, **kwargs: Unpack[ListConfigurationHistoryRequestTypeDef]
     ) -> TargetResults[ListConfigurationHistoryResponseTypeDef]:
         """Lists the INFO, WARN, and ERROR events for periodic configuration updates
-        performed by Application Insights. Examples of events represented are:
+        performed by Application Insights.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListConfigurationHistory
         """

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "CloudWatchEventSourceType",
+    "ConfigurationEventResourceTypeType",
+    "ConfigurationEventStatusType",
+    "DiscoveryTypeType",
+    "FeedbackKeyType",
+    "FeedbackValueType",
+    "GroupingTypeType",
+    "LogFilterType",
+    "OsTypeType",
+    "RecommendationTypeType",
+    "ResolutionMethodType",
+    "SeverityLevelType",
+    "StatusType",
+    "TierType",
+    "UpdateStatusType",
+    "VisibilityType",
+]
+
 CloudWatchEventSourceType = Literal["EC2", "CODE_DEPLOY", "HEALTH", "RDS"]
 ConfigurationEventResourceTypeType = Literal[
     "CLOUDWATCH_ALARM",

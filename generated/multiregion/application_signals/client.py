@@ -297,8 +297,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
     def start_discovery(self) -> TargetResults[StartDiscoveryOutputTypeDef]:
         """Enables this Amazon Web Services account to be able to use CloudWatch
         Application Signals by creating the
-        AWSServiceRoleForCloudWatchApplicationSignals service-linked role. This
-        service- linked role has the following permissions:
+        AWSServiceRoleForCloudWatchApplicationSignals service-linked role.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/StartDiscovery
         """

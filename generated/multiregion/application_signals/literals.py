@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChangeEventTypeType",
+    "ConnectionTypeType",
+    "DetailLevelType",
+    "DurationUnitType",
+    "EvaluationTypeType",
+    "MetricSourceTypeType",
+    "SelectionTypeType",
+    "ServiceLevelIndicatorComparisonOperatorType",
+    "ServiceLevelIndicatorMetricTypeType",
+    "ServiceLevelObjectiveBudgetStatusType",
+    "SeverityType",
+    "StandardUnitType",
+]
+
 ChangeEventTypeType = Literal["DEPLOYMENT", "CONFIGURATION"]
 ConnectionTypeType = Literal["INDIRECT", "DIRECT"]
 DetailLevelType = Literal["BRIEF", "DETAILED"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["FormatType", "ReportFrequencyType", "S3BucketRegionType"]
+
 FormatType = Literal["CSV", "PARQUET"]
 ReportFrequencyType = Literal["MONTHLY", "DAILY", "ALL"]
 S3BucketRegionType = Literal["ap-east-1", "me-south-1", "eu-south-1", "af-south-1"]

@@ -24,6 +24,26 @@ from .literals import (
     S3BucketRegionType,
 )
 
+__all__ = [
+    "DeleteReportDefinitionRequestTypeDef",
+    "DeleteReportDefinitionResultTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetReportDefinitionRequestTypeDef",
+    "GetReportDefinitionResultTypeDef",
+    "ImportApplicationUsageRequestTypeDef",
+    "ImportApplicationUsageResultTypeDef",
+    "ListReportDefinitionsRequestTypeDef",
+    "ListReportDefinitionsResultTypeDef",
+    "PutReportDefinitionRequestTypeDef",
+    "PutReportDefinitionResultTypeDef",
+    "ReportDefinitionTypeDef",
+    "ResponseMetadataTypeDef",
+    "S3LocationTypeDef",
+    "SourceS3LocationTypeDef",
+    "UpdateReportDefinitionRequestTypeDef",
+    "UpdateReportDefinitionResultTypeDef",
+]
+
 
 class DeleteReportDefinitionRequestTypeDef(TypedDict):
     reportId: str

@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "DefaultGatewayRouteRewriteType",
+    "DnsResponseTypeType",
+    "DurationUnitType",
+    "EgressFilterTypeType",
+    "GatewayRouteStatusCodeType",
+    "GrpcRetryPolicyEventType",
+    "HttpMethodType",
+    "HttpSchemeType",
+    "IpPreferenceType",
+    "ListenerTlsModeType",
+    "MeshStatusCodeType",
+    "PortProtocolType",
+    "RouteStatusCodeType",
+    "TcpRetryPolicyEventType",
+    "VirtualGatewayListenerTlsModeType",
+    "VirtualGatewayPortProtocolType",
+    "VirtualGatewayStatusCodeType",
+    "VirtualNodeStatusCodeType",
+    "VirtualRouterStatusCodeType",
+    "VirtualServiceStatusCodeType",
+]
+
 DefaultGatewayRouteRewriteType = Literal["ENABLED", "DISABLED"]
 DnsResponseTypeType = Literal["LOADBALANCER", "ENDPOINTS"]
 DurationUnitType = Literal["s", "ms"]

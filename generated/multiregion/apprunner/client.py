@@ -233,8 +233,7 @@ class MultiRegionAppRunner(MultiRegionClient):
         self, **kwargs: Unpack[DeleteVpcIngressConnectionRequestTypeDef]
     ) -> TargetResults[DeleteVpcIngressConnectionResponseTypeDef]:
         """Delete an App Runner VPC Ingress Connection resource that's associated
-        with an App Runner service. The VPC Ingress Connection must be in one of
-        the following states to be deleted:
+        with an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DeleteVpcIngressConnection
         """
@@ -480,8 +479,7 @@ class MultiRegionAppRunner(MultiRegionClient):
     def update_vpc_ingress_connection(
         self, **kwargs: Unpack[UpdateVpcIngressConnectionRequestTypeDef]
     ) -> TargetResults[UpdateVpcIngressConnectionResponseTypeDef]:
-        """Update an existing App Runner VPC Ingress Connection resource. The VPC
-        Ingress Connection must be in one of the following states to be updated:
+        """Update an existing App Runner VPC Ingress Connection resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/UpdateVpcIngressConnection
         """

@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "AutoScalingConfigurationStatusType",
+    "CertificateValidationRecordStatusType",
+    "ConfigurationSourceType",
+    "ConnectionStatusType",
+    "CustomDomainAssociationStatusType",
+    "EgressTypeType",
+    "HealthCheckProtocolType",
+    "ImageRepositoryTypeType",
+    "IpAddressTypeType",
+    "ObservabilityConfigurationStatusType",
+    "OperationStatusType",
+    "OperationTypeType",
+    "ProviderTypeType",
+    "RuntimeType",
+    "ServiceStatusType",
+    "SourceCodeVersionTypeType",
+    "TracingVendorType",
+    "VpcConnectorStatusType",
+    "VpcIngressConnectionStatusType",
+]
+
 AutoScalingConfigurationStatusType = Literal["ACTIVE", "INACTIVE"]
 CertificateValidationRecordStatusType = Literal[
     "PENDING_VALIDATION",

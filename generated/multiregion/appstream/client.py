@@ -764,8 +764,7 @@ class MultiRegionAppStream(MultiRegionClient):
     def describe_user_stack_associations(
         self, **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef]
     ) -> TargetResults[DescribeUserStackAssociationsResultTypeDef]:
-        """Retrieves a list that describes the UserStackAssociation objects. You must
-        specify either or both of the following:
+        """Retrieves a list that describes the UserStackAssociation objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUserStackAssociations
         """
@@ -1257,8 +1256,7 @@ class MultiRegionAppStream(MultiRegionClient):
         """Every page of DescribeUserStackAssociations in every target, merged per
         target (botocore's build_full_result).
 
-        Retrieves a list that describes the UserStackAssociation objects. You must
-        specify either or both of the following:
+        Retrieves a list that describes the UserStackAssociation objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUserStackAssociations
         """

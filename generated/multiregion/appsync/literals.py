@@ -4,6 +4,42 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApiCacheStatusType",
+    "ApiCacheTypeType",
+    "ApiCachingBehaviorType",
+    "AssociationStatusType",
+    "AuthenticationTypeType",
+    "AuthorizationTypeType",
+    "CacheHealthMetricsConfigType",
+    "ConflictDetectionTypeType",
+    "ConflictHandlerTypeType",
+    "DataSourceIntrospectionStatusType",
+    "DataSourceLevelMetricsBehaviorType",
+    "DataSourceLevelMetricsConfigType",
+    "DataSourceTypeType",
+    "DefaultActionType",
+    "EventLogLevelType",
+    "FieldLogLevelType",
+    "GraphQLApiIntrospectionConfigType",
+    "GraphQLApiTypeType",
+    "GraphQLApiVisibilityType",
+    "HandlerBehaviorType",
+    "InvokeTypeType",
+    "MergeTypeType",
+    "OperationLevelMetricsConfigType",
+    "OutputTypeType",
+    "OwnershipType",
+    "RelationalDatabaseSourceTypeType",
+    "ResolverKindType",
+    "ResolverLevelMetricsBehaviorType",
+    "ResolverLevelMetricsConfigType",
+    "RuntimeNameType",
+    "SchemaStatusType",
+    "SourceApiAssociationStatusType",
+    "TypeDefinitionFormatType",
+]
+
 ApiCacheStatusType = Literal["AVAILABLE", "CREATING", "DELETING", "MODIFYING", "FAILED"]
 ApiCacheTypeType = Literal[
     "T2_SMALL",

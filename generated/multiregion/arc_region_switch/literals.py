@@ -4,6 +4,38 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlarmConditionType",
+    "AlarmTypeType",
+    "ApprovalType",
+    "DocumentDbDefaultBehaviorType",
+    "DocumentDbUngracefulBehaviorType",
+    "Ec2AsgCapacityMonitoringApproachType",
+    "EcsCapacityMonitoringApproachType",
+    "EksCapacityMonitoringApproachType",
+    "EvaluationStatusType",
+    "EventSourceMappingActionType",
+    "ExecutionActionType",
+    "ExecutionBlockTypeType",
+    "ExecutionEventTypeType",
+    "ExecutionModeType",
+    "ExecutionStateType",
+    "FailedReportErrorCodeType",
+    "GlobalAuroraDefaultBehaviorType",
+    "GlobalAuroraUngracefulBehaviorType",
+    "LambdaEventSourceMappingUngracefulBehaviorType",
+    "LambdaUngracefulBehaviorType",
+    "RecoveryApproachType",
+    "RegionToRunInType",
+    "ResourceWarningStatusType",
+    "Route53HealthCheckStatusType",
+    "RoutingControlStateChangeType",
+    "StepStatusType",
+    "UpdatePlanExecutionActionType",
+    "UpdatePlanExecutionStepActionType",
+    "WorkflowTargetActionType",
+]
+
 AlarmConditionType = Literal["red", "green"]
 AlarmTypeType = Literal["applicationHealth", "trigger"]
 ApprovalType = Literal["approve", "decline"]

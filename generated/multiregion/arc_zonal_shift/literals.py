@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "AppliedStatusType",
+    "AutoshiftAppliedStatusType",
+    "AutoshiftExecutionStatusType",
+    "AutoshiftObserverNotificationStatusType",
+    "ControlConditionTypeType",
+    "PracticeRunOutcomeType",
+    "ShiftTypeType",
+    "ZonalAutoshiftStatusType",
+    "ZonalShiftStatusType",
+]
+
 AppliedStatusType = Literal["APPLIED", "NOT_APPLIED"]
 AutoshiftAppliedStatusType = Literal["APPLIED", "NOT_APPLIED"]
 AutoshiftExecutionStatusType = Literal["ACTIVE", "COMPLETED"]

@@ -30,6 +30,45 @@ from .literals import (
     ZonalShiftStatusType,
 )
 
+__all__ = [
+    "AutoshiftInResourceTypeDef",
+    "AutoshiftSummaryTypeDef",
+    "CancelPracticeRunRequestTypeDef",
+    "CancelPracticeRunResponseTypeDef",
+    "CancelZonalShiftRequestTypeDef",
+    "ControlConditionTypeDef",
+    "CreatePracticeRunConfigurationRequestTypeDef",
+    "CreatePracticeRunConfigurationResponseTypeDef",
+    "DeletePracticeRunConfigurationRequestTypeDef",
+    "DeletePracticeRunConfigurationResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetAutoshiftObserverNotificationStatusResponseTypeDef",
+    "GetManagedResourceRequestTypeDef",
+    "GetManagedResourceResponseTypeDef",
+    "ListAutoshiftsRequestTypeDef",
+    "ListAutoshiftsResponseTypeDef",
+    "ListManagedResourcesRequestTypeDef",
+    "ListManagedResourcesResponseTypeDef",
+    "ListZonalShiftsRequestTypeDef",
+    "ListZonalShiftsResponseTypeDef",
+    "ManagedResourceSummaryTypeDef",
+    "PracticeRunConfigurationTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartPracticeRunRequestTypeDef",
+    "StartPracticeRunResponseTypeDef",
+    "StartZonalShiftRequestTypeDef",
+    "UpdateAutoshiftObserverNotificationStatusRequestTypeDef",
+    "UpdateAutoshiftObserverNotificationStatusResponseTypeDef",
+    "UpdatePracticeRunConfigurationRequestTypeDef",
+    "UpdatePracticeRunConfigurationResponseTypeDef",
+    "UpdateZonalAutoshiftConfigurationRequestTypeDef",
+    "UpdateZonalAutoshiftConfigurationResponseTypeDef",
+    "UpdateZonalShiftRequestTypeDef",
+    "ZonalShiftInResourceTypeDef",
+    "ZonalShiftSummaryTypeDef",
+    "ZonalShiftTypeDef",
+]
+
 
 class AutoshiftInResourceTypeDef(TypedDict):
     appliedStatus: AutoshiftAppliedStatusType

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "AcceptanceTypeType",
+    "AgreementTypeType",
+    "CustomerAgreementStateType",
+    "NotificationSubscriptionStatusType",
+    "PublishedStateType",
+    "UploadStateType",
+]
+
 AcceptanceTypeType = Literal["PASSTHROUGH", "EXPLICIT"]
 AgreementTypeType = Literal["CUSTOM", "DEFAULT", "MODIFIED"]
 CustomerAgreementStateType = Literal["ACTIVE", "CUSTOMER_TERMINATED", "AWS_TERMINATED"]

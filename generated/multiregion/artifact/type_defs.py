@@ -27,6 +27,30 @@ from .literals import (
     UploadStateType,
 )
 
+__all__ = [
+    "AccountSettingsTypeDef",
+    "CustomerAgreementSummaryTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetAccountSettingsResponseTypeDef",
+    "GetReportMetadataRequestTypeDef",
+    "GetReportMetadataResponseTypeDef",
+    "GetReportRequestTypeDef",
+    "GetReportResponseTypeDef",
+    "GetTermForReportRequestTypeDef",
+    "GetTermForReportResponseTypeDef",
+    "ListCustomerAgreementsRequestTypeDef",
+    "ListCustomerAgreementsResponseTypeDef",
+    "ListReportVersionsRequestTypeDef",
+    "ListReportVersionsResponseTypeDef",
+    "ListReportsRequestTypeDef",
+    "ListReportsResponseTypeDef",
+    "PutAccountSettingsRequestTypeDef",
+    "PutAccountSettingsResponseTypeDef",
+    "ReportDetailTypeDef",
+    "ReportSummaryTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class AccountSettingsTypeDef(TypedDict):
     notificationSubscriptionStatus: NotRequired[NotificationSubscriptionStatusType]

@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthenticationTypeType",
+    "CalculationExecutionStateType",
+    "CapacityAllocationStatusType",
+    "CapacityReservationStatusType",
+    "ColumnNullableType",
+    "ConnectionTypeType",
+    "DataCatalogStatusType",
+    "DataCatalogTypeType",
+    "EncryptionOptionType",
+    "ExecutorStateType",
+    "ExecutorTypeType",
+    "NotebookTypeType",
+    "QueryExecutionStateType",
+    "QueryResultTypeType",
+    "S3AclOptionType",
+    "SessionStateType",
+    "StatementTypeType",
+    "WorkGroupStateType",
+]
+
 AuthenticationTypeType = Literal["DIRECTORY_IDENTITY"]
 CalculationExecutionStateType = Literal[
     "CREATING",

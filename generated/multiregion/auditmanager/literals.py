@@ -4,6 +4,36 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountStatusType",
+    "ActionEnumType",
+    "AssessmentReportDestinationTypeType",
+    "AssessmentReportStatusType",
+    "AssessmentStatusType",
+    "ControlResponseType",
+    "ControlSetStatusType",
+    "ControlStateType",
+    "ControlStatusType",
+    "ControlTypeType",
+    "DataSourceTypeType",
+    "DelegationStatusType",
+    "DeleteResourcesType",
+    "EvidenceFinderBackfillStatusType",
+    "EvidenceFinderEnablementStatusType",
+    "ExportDestinationTypeType",
+    "FrameworkTypeType",
+    "KeywordInputTypeType",
+    "ObjectTypeEnumType",
+    "RoleTypeType",
+    "SettingAttributeType",
+    "ShareRequestActionType",
+    "ShareRequestStatusType",
+    "ShareRequestTypeType",
+    "SourceFrequencyType",
+    "SourceSetUpOptionType",
+    "SourceTypeType",
+]
+
 AccountStatusType = Literal["ACTIVE", "INACTIVE", "PENDING_ACTIVATION"]
 ActionEnumType = Literal[
     "CREATE",

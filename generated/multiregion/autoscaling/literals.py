@@ -4,6 +4,41 @@
 
 from typing import Literal
 
+__all__ = [
+    "AcceleratorManufacturerType",
+    "AcceleratorNameType",
+    "AcceleratorTypeType",
+    "BareMetalType",
+    "BurstablePerformanceType",
+    "CapacityDistributionStrategyType",
+    "CapacityReservationPreferenceType",
+    "CpuManufacturerType",
+    "DeletionProtectionType",
+    "ImpairedZoneHealthCheckBehaviorType",
+    "InstanceGenerationType",
+    "InstanceMetadataEndpointStateType",
+    "InstanceMetadataHttpTokensStateType",
+    "InstanceRefreshStatusType",
+    "LifecycleStateType",
+    "LocalStorageType",
+    "LocalStorageTypeType",
+    "MetricStatisticType",
+    "MetricTypeType",
+    "PredefinedLoadMetricTypeType",
+    "PredefinedMetricPairTypeType",
+    "PredefinedScalingMetricTypeType",
+    "PredictiveScalingMaxCapacityBreachBehaviorType",
+    "PredictiveScalingModeType",
+    "RefreshStrategyType",
+    "RetentionActionType",
+    "RetryStrategyType",
+    "ScaleInProtectedInstancesType",
+    "ScalingActivityStatusCodeType",
+    "StandbyInstancesType",
+    "WarmPoolStateType",
+    "WarmPoolStatusType",
+]
+
 AcceleratorManufacturerType = Literal["nvidia", "amd", "amazon-web-services", "xilinx"]
 AcceleratorNameType = Literal[
     "a100",

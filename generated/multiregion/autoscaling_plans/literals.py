@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "ForecastDataTypeType",
+    "LoadMetricTypeType",
+    "MetricStatisticType",
+    "PolicyTypeType",
+    "PredictiveScalingMaxCapacityBehaviorType",
+    "PredictiveScalingModeType",
+    "ScalableDimensionType",
+    "ScalingMetricTypeType",
+    "ScalingPlanStatusCodeType",
+    "ScalingPolicyUpdateBehaviorType",
+    "ScalingStatusCodeType",
+    "ServiceNamespaceType",
+]
+
 ForecastDataTypeType = Literal[
     "CapacityForecast",
     "LoadForecast",

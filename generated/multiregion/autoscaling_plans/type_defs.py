@@ -33,6 +33,42 @@ from .literals import (
     ServiceNamespaceType,
 )
 
+__all__ = [
+    "ApplicationSourceOutputTypeDef",
+    "ApplicationSourceTypeDef",
+    "CreateScalingPlanRequestTypeDef",
+    "CreateScalingPlanResponseTypeDef",
+    "CustomizedLoadMetricSpecificationOutputTypeDef",
+    "CustomizedLoadMetricSpecificationTypeDef",
+    "CustomizedScalingMetricSpecificationOutputTypeDef",
+    "CustomizedScalingMetricSpecificationTypeDef",
+    "DatapointTypeDef",
+    "DeleteScalingPlanRequestTypeDef",
+    "DeleteScalingPlanResponseTypeDef",
+    "DescribeScalingPlanResourcesRequestTypeDef",
+    "DescribeScalingPlanResourcesResponseTypeDef",
+    "DescribeScalingPlansRequestTypeDef",
+    "DescribeScalingPlansResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetScalingPlanResourceForecastDataRequestTypeDef",
+    "GetScalingPlanResourceForecastDataResponseTypeDef",
+    "MetricDimensionTypeDef",
+    "PredefinedLoadMetricSpecificationTypeDef",
+    "PredefinedScalingMetricSpecificationTypeDef",
+    "ResponseMetadataTypeDef",
+    "ScalingInstructionOutputTypeDef",
+    "ScalingInstructionTypeDef",
+    "ScalingPlanResourceTypeDef",
+    "ScalingPlanTypeDef",
+    "ScalingPolicyTypeDef",
+    "TagFilterOutputTypeDef",
+    "TagFilterTypeDef",
+    "TargetTrackingConfigurationOutputTypeDef",
+    "TargetTrackingConfigurationTypeDef",
+    "UpdateScalingPlanRequestTypeDef",
+    "UpdateScalingPlanResponseTypeDef",
+]
+
 
 class ApplicationSourceOutputTypeDef(TypedDict):
     CloudFormationStackARN: NotRequired[str]

@@ -136,8 +136,7 @@ class MultiRegionB2BI(MultiRegionClient):
     def create_transformer(
         self, **kwargs: Unpack[CreateTransformerRequestTypeDef]
     ) -> TargetResults[CreateTransformerResponseTypeDef]:
-        """Creates a transformer. Amazon Web Services B2B Data Interchange currently
-        supports two scenarios:
+        """Creates a transformer.
 
         Deprecated parameters: fileFormat, mappingTemplate, ediType,
         sampleDocument.

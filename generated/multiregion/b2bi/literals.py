@@ -4,6 +4,30 @@
 
 from typing import Literal
 
+__all__ = [
+    "CapabilityDirectionType",
+    "CapabilityTypeType",
+    "ConversionSourceFormatType",
+    "ConversionTargetFormatType",
+    "ElementRequirementType",
+    "FileFormatType",
+    "FromFormatType",
+    "LineTerminatorType",
+    "LoggingType",
+    "MappingTemplateLanguageType",
+    "MappingTypeType",
+    "ToFormatType",
+    "TransformerJobStatusType",
+    "TransformerStatusType",
+    "WrapFormatType",
+    "X12FunctionalAcknowledgmentType",
+    "X12GS05TimeFormatType",
+    "X12SplitByType",
+    "X12TechnicalAcknowledgmentType",
+    "X12TransactionSetType",
+    "X12VersionType",
+]
+
 CapabilityDirectionType = Literal["INBOUND", "OUTBOUND"]
 CapabilityTypeType = Literal["edi"]
 ConversionSourceFormatType = Literal["JSON", "XML"]

@@ -4,6 +4,42 @@
 
 from typing import Literal
 
+__all__ = [
+    "AggregationPeriodType",
+    "BackupJobStateType",
+    "BackupJobStatusType",
+    "BackupVaultEventType",
+    "ConditionTypeType",
+    "CopyJobStateType",
+    "CopyJobStatusType",
+    "EncryptionKeyTypeType",
+    "IndexStatusType",
+    "IndexType",
+    "LegalHoldStatusType",
+    "LifecycleDeleteAfterEventType",
+    "MalwareScannerType",
+    "MpaRevokeSessionStatusType",
+    "MpaSessionStatusType",
+    "RecoveryPointStatusType",
+    "RestoreDeletionStatusType",
+    "RestoreJobStateType",
+    "RestoreJobStatusType",
+    "RestoreTestingRecoveryPointSelectionAlgorithmType",
+    "RestoreTestingRecoveryPointTypeType",
+    "RestoreValidationStatusType",
+    "RuleExecutionTypeType",
+    "ScanFindingType",
+    "ScanJobStateType",
+    "ScanJobStatusType",
+    "ScanModeType",
+    "ScanResourceTypeType",
+    "ScanResultStatusType",
+    "ScanStateType",
+    "StorageClassType",
+    "VaultStateType",
+    "VaultTypeType",
+]
+
 AggregationPeriodType = Literal["ONE_DAY", "SEVEN_DAYS", "FOURTEEN_DAYS"]
 BackupJobStateType = Literal[
     "CREATED",

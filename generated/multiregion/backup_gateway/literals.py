@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["GatewayTypeType", "HypervisorStateType", "SyncMetadataStatusType"]
+
 GatewayTypeType = Literal["BACKUP_VM"]
 HypervisorStateType = Literal["PENDING", "ONLINE", "OFFLINE", "ERROR"]
 SyncMetadataStatusType = Literal[

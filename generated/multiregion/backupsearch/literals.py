@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "ExportJobStatusType",
+    "LongConditionOperatorType",
+    "ResourceTypeType",
+    "SearchJobStateType",
+    "StringConditionOperatorType",
+    "TimeConditionOperatorType",
+]
+
 ExportJobStatusType = Literal["RUNNING", "FAILED", "COMPLETED"]
 LongConditionOperatorType = Literal[
     "EQUALS_TO",

@@ -4,6 +4,46 @@
 
 from typing import Literal
 
+__all__ = [
+    "ArrayJobDependencyType",
+    "AssignPublicIpType",
+    "CEStateType",
+    "CEStatusType",
+    "CETypeType",
+    "CRAllocationStrategyType",
+    "CRTypeType",
+    "CRUpdateAllocationStrategyType",
+    "DeviceCgroupPermissionType",
+    "EFSAuthorizationConfigIAMType",
+    "EFSTransitEncryptionType",
+    "FirelensConfigurationTypeType",
+    "JQStateType",
+    "JQStatusType",
+    "JobDefinitionTypeType",
+    "JobQueueTypeType",
+    "JobStateTimeLimitActionsActionType",
+    "JobStateTimeLimitActionsStateType",
+    "JobStatusType",
+    "LogDriverType",
+    "OrchestrationTypeType",
+    "PlatformCapabilityType",
+    "QuotaShareIdleResourceAssignmentStrategyType",
+    "QuotaShareInSharePreemptionStateType",
+    "QuotaShareResourceSharingStrategyType",
+    "QuotaShareStateType",
+    "QuotaShareStatusType",
+    "ResourceTypeType",
+    "RetryActionType",
+    "ServiceEnvironmentStateType",
+    "ServiceEnvironmentStatusType",
+    "ServiceEnvironmentTypeType",
+    "ServiceJobRetryActionType",
+    "ServiceJobStatusType",
+    "ServiceJobTypeType",
+    "ServiceResourceIdNameType",
+    "UserdataTypeType",
+]
+
 ArrayJobDependencyType = Literal["N_TO_N", "SEQUENTIAL"]
 AssignPublicIpType = Literal["ENABLED", "DISABLED"]
 CEStateType = Literal["ENABLED", "DISABLED"]

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "DashboardTypeType",
+    "DateTimeTypeType",
+    "DimensionType",
+    "GranularityType",
+    "GroupDefinitionTypeType",
+    "HealthStatusCodeType",
+    "MatchOptionType",
+    "MetricNameType",
+    "ScheduleStateType",
+    "StatusReasonType",
+    "VisualTypeType",
+]
+
 DashboardTypeType = Literal["CUSTOM"]
 DateTimeTypeType = Literal["ABSOLUTE", "RELATIVE"]
 DimensionType = Literal[

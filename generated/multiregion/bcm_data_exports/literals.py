@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "CompressionOptionType",
+    "ExecutionStatusCodeType",
+    "ExecutionStatusReasonType",
+    "ExportStatusCodeType",
+    "FormatOptionType",
+    "FrequencyOptionType",
+    "OverwriteOptionType",
+    "S3OutputTypeType",
+]
+
 CompressionOptionType = Literal["GZIP", "PARQUET"]
 ExecutionStatusCodeType = Literal[
     "INITIATION_IN_PROCESS",

@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "BatchCreateBillScenarioCommitmentModificationErrorCodeType",
+    "BatchCreateBillScenarioUsageModificationErrorCodeType",
+    "BatchCreateWorkloadEstimateUsageCodeType",
+    "BatchDeleteBillScenarioCommitmentModificationErrorCodeType",
+    "BatchDeleteBillScenarioUsageModificationErrorCodeType",
+    "BatchUpdateBillScenarioCommitmentModificationErrorCodeType",
+    "BatchUpdateBillScenarioUsageModificationErrorCodeType",
+    "BillEstimateStatusType",
+    "BillScenarioStatusType",
+    "CurrencyCodeType",
+    "GroupSharingPreferenceEnumType",
+    "ListBillEstimateLineItemsFilterNameType",
+    "ListBillEstimatesFilterNameType",
+    "ListBillScenariosFilterNameType",
+    "ListUsageFilterNameType",
+    "ListWorkloadEstimatesFilterNameType",
+    "MatchOptionType",
+    "PurchaseAgreementTypeType",
+    "RateTypeType",
+    "WorkloadEstimateCostStatusType",
+    "WorkloadEstimateRateTypeType",
+    "WorkloadEstimateStatusType",
+    "WorkloadEstimateUpdateUsageErrorCodeType",
+]
+
 BatchCreateBillScenarioCommitmentModificationErrorCodeType = Literal[
     "CONFLICT",
     "INTERNAL_SERVER_ERROR",

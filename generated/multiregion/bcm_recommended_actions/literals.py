@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionTypeType",
+    "FeatureType",
+    "FilterNameType",
+    "MatchOptionType",
+    "SeverityType",
+]
+
 ActionTypeType = Literal[
     "ADD_ALTERNATE_BILLING_CONTACT",
     "CREATE_ANOMALY_MONITOR",

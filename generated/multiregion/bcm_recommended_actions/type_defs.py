@@ -26,6 +26,16 @@ from .literals import (
     SeverityType,
 )
 
+__all__ = [
+    "ActionFilterTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ListRecommendedActionsRequestTypeDef",
+    "ListRecommendedActionsResponseTypeDef",
+    "RecommendedActionTypeDef",
+    "RequestFilterTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class ActionFilterTypeDef(TypedDict):
     key: FilterNameType

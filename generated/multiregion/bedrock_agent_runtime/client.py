@@ -225,8 +225,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
     def invoke_agent(
         self, **kwargs: Unpack[InvokeAgentRequestTypeDef]
     ) -> TargetResults[InvokeAgentResponseTypeDef]:
-        """Sends a prompt for the agent to process and respond to. Note the following
-        fields for the request:
+        """Sends a prompt for the agent to process and respond to.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/InvokeAgent
         """

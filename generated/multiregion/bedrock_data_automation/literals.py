@@ -4,6 +4,38 @@
 
 from typing import Literal
 
+__all__ = [
+    "AudioExtractionCategoryTypeType",
+    "AudioGenerativeOutputLanguageType",
+    "AudioStandardGenerativeFieldTypeType",
+    "BlueprintOptimizationJobStatusType",
+    "BlueprintStageFilterType",
+    "BlueprintStageType",
+    "DataAutomationLibraryStatusType",
+    "DataAutomationProjectStageFilterType",
+    "DataAutomationProjectStageType",
+    "DataAutomationProjectStatusType",
+    "DataAutomationProjectTypeType",
+    "DesiredModalityType",
+    "DocumentExtractionGranularityTypeType",
+    "DocumentOutputTextFormatTypeType",
+    "EntityTypeType",
+    "ImageExtractionCategoryTypeType",
+    "ImageStandardGenerativeFieldTypeType",
+    "LanguageType",
+    "LibraryIngestionJobOperationTypeType",
+    "LibraryIngestionJobStatusType",
+    "PIIEntityTypeType",
+    "PIIRedactionMaskModeType",
+    "ResourceOwnerType",
+    "SensitiveDataDetectionModeType",
+    "SensitiveDataDetectionScopeTypeType",
+    "StateType",
+    "TypeType",
+    "VideoExtractionCategoryTypeType",
+    "VideoStandardGenerativeFieldTypeType",
+]
+
 AudioExtractionCategoryTypeType = Literal[
     "AUDIO_CONTENT_MODERATION",
     "TRANSCRIPT",

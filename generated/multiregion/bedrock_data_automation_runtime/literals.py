@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "AutomationJobStatusType",
+    "BlueprintStageType",
+    "CustomOutputStatusType",
+    "DataAutomationStageType",
+    "SemanticModalityType",
+]
+
 AutomationJobStatusType = Literal[
     "Created",
     "InProgress",

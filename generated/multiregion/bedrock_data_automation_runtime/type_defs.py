@@ -26,6 +26,37 @@ from .literals import (
     SemanticModalityType,
 )
 
+__all__ = [
+    "AssetProcessingConfigurationTypeDef",
+    "BlueprintTypeDef",
+    "DataAutomationConfigurationTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EncryptionConfigurationTypeDef",
+    "EventBridgeConfigurationTypeDef",
+    "GetDataAutomationStatusRequestTypeDef",
+    "GetDataAutomationStatusResponseTypeDef",
+    "InputConfigurationTypeDef",
+    "InvokeDataAutomationAsyncRequestTypeDef",
+    "InvokeDataAutomationAsyncResponseTypeDef",
+    "InvokeDataAutomationRequestTypeDef",
+    "InvokeDataAutomationResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "NotificationConfigurationTypeDef",
+    "OutputConfigurationTypeDef",
+    "OutputSegmentTypeDef",
+    "ResponseMetadataTypeDef",
+    "SyncInputConfigurationTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "TagTypeDef",
+    "TimestampSegmentTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "VideoAssetProcessingConfigurationTypeDef",
+    "VideoSegmentConfigurationTypeDef",
+]
+
 
 class AssetProcessingConfigurationTypeDef(TypedDict):
     video: NotRequired[VideoAssetProcessingConfigurationTypeDef]

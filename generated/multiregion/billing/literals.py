@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "BillingViewStatusReasonType",
+    "BillingViewStatusType",
+    "BillingViewTypeType",
+    "DimensionType",
+    "SearchOptionType",
+]
+
 BillingViewStatusType = Literal["HEALTHY", "UNHEALTHY", "CREATING", "UPDATING"]
 BillingViewStatusReasonType = Literal[
     "SOURCE_VIEW_UNHEALTHY",

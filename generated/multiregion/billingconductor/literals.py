@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "AssociateResourceErrorReasonType",
+    "BillingGroupStatusType",
+    "BillingGroupTypeType",
+    "ComputationRuleEnumType",
+    "CurrencyCodeType",
+    "CustomLineItemRelationshipType",
+    "CustomLineItemTypeType",
+    "GroupByAttributeNameType",
+    "LineItemFilterAttributeNameType",
+    "LineItemFilterValueType",
+    "MatchOptionType",
+    "PricingRuleScopeType",
+    "PricingRuleTypeType",
+    "SearchOptionType",
+]
+
 AssociateResourceErrorReasonType = Literal[
     "INVALID_ARN",
     "SERVICE_LIMIT_EXCEEDED",

@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AssociationTypeType",
+    "CancellationStatusType",
+    "CompressionTypeType",
+    "DeviceStatusType",
+    "DeviceTypeType",
+    "ExperimentalCapabilitiesEnablementTypeType",
+    "HybridJobAdditionalAttributeNameType",
+    "InstanceTypeType",
+    "JobEventTypeType",
+    "JobPrimaryStatusType",
+    "QuantumTaskAdditionalAttributeNameType",
+    "QuantumTaskStatusType",
+    "QueueNameType",
+    "QueuePriorityType",
+    "SearchJobsFilterOperatorType",
+    "SearchQuantumTasksFilterOperatorType",
+    "SearchSpendingLimitsFilterOperatorType",
+]
+
 AssociationTypeType = Literal["RESERVATION_TIME_WINDOW_ARN"]
 CancellationStatusType = Literal["CANCELLING", "CANCELLED"]
 CompressionTypeType = Literal["NONE", "GZIP"]

@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionStatusType",
+    "ActionSubTypeType",
+    "ActionTypeType",
+    "ApprovalModelType",
+    "AutoAdjustTypeType",
+    "BudgetTypeType",
+    "ComparisonOperatorType",
+    "DimensionType",
+    "EventTypeType",
+    "ExecutionTypeType",
+    "HealthStatusReasonType",
+    "HealthStatusValueType",
+    "MatchOptionType",
+    "MetricType",
+    "NotificationStateType",
+    "NotificationTypeType",
+    "SubscriptionTypeType",
+    "ThresholdTypeType",
+    "TimeUnitType",
+]
+
 ActionStatusType = Literal[
     "STANDBY",
     "PENDING",

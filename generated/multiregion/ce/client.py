@@ -347,8 +347,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         Amazon Relational Database Service, or Amazon Redshift usage is covered by
         a reservation. An organization's management account can see the coverage
         of the associated member accounts. This supports dimensions, cost
-        categories, and nested expressions. For any time period, you can filter
-        data about reservation usage by the following dimensions:
+        categories, and nested expressions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetReservationCoverage
         """
@@ -406,9 +405,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         """Retrieves the Savings Plans covered for your account. This enables you to
         see how much of your cost is covered by a Savings Plan. An organization’s
         management account can see the coverage of the associated member accounts.
-        This supports dimensions, cost categories, and nested expressions. For any
-        time period, you can filter data for Savings Plans usage with the
-        following dimensions:
+        This supports dimensions, cost categories, and nested expressions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetSavingsPlansCoverage
         """

@@ -4,6 +4,49 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountScopeType",
+    "AnalysisStatusType",
+    "AnalysisTypeType",
+    "AnomalyFeedbackTypeType",
+    "AnomalySubscriptionFrequencyType",
+    "ApproximationDimensionType",
+    "ContextType",
+    "CostAllocationTagBackfillStatusType",
+    "CostAllocationTagStatusType",
+    "CostAllocationTagTypeType",
+    "CostCategoryInheritedValueDimensionNameType",
+    "CostCategoryRuleTypeType",
+    "CostCategoryRuleVersionType",
+    "CostCategorySplitChargeMethodType",
+    "CostCategorySplitChargeRuleParameterTypeType",
+    "CostCategoryStatusComponentType",
+    "CostCategoryStatusType",
+    "DimensionType",
+    "ErrorCodeType",
+    "FindingReasonCodeType",
+    "GenerationStatusType",
+    "GranularityType",
+    "GroupDefinitionTypeType",
+    "LookbackPeriodInDaysType",
+    "MatchOptionType",
+    "MetricType",
+    "MonitorDimensionType",
+    "MonitorTypeType",
+    "NumericOperatorType",
+    "OfferingClassType",
+    "PaymentOptionType",
+    "PlatformDifferenceType",
+    "RecommendationTargetType",
+    "RightsizingTypeType",
+    "SavingsPlansDataTypeType",
+    "SortOrderType",
+    "SubscriberStatusType",
+    "SubscriberTypeType",
+    "SupportedSavingsPlansTypeType",
+    "TermInYearsType",
+]
+
 AccountScopeType = Literal["PAYER", "LINKED"]
 AnalysisStatusType = Literal["SUCCEEDED", "PROCESSING", "FAILED"]
 AnalysisTypeType = Literal["MAX_SAVINGS", "CUSTOM_COMMITMENT"]

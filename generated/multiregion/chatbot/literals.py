@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["CustomActionAttachmentCriteriaOperatorType"]
+
 CustomActionAttachmentCriteriaOperatorType = Literal["HAS_VALUE", "EQUALS"]

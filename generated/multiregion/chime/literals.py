@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountStatusType",
+    "AccountTypeType",
+    "BotTypeType",
+    "CallingNameStatusType",
+    "EmailStatusType",
+    "ErrorCodeType",
+    "InviteStatusType",
+    "LicenseType",
+    "MemberTypeType",
+    "OrderedPhoneNumberStatusType",
+    "PhoneNumberAssociationNameType",
+    "PhoneNumberOrderStatusType",
+    "PhoneNumberProductTypeType",
+    "PhoneNumberStatusType",
+    "PhoneNumberTypeType",
+    "RegistrationStatusType",
+    "RoomMembershipRoleType",
+    "UserTypeType",
+]
+
 AccountStatusType = Literal["Suspended", "Active"]
 AccountTypeType = Literal[
     "Team",

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "AllowMessagesType",
+    "AppInstanceUserEndpointTypeType",
+    "EndpointStatusReasonType",
+    "EndpointStatusType",
+    "ExpirationCriterionType",
+    "RespondsToType",
+    "StandardMessagesType",
+    "TargetedMessagesType",
+]
+
 AllowMessagesType = Literal["ALL", "NONE"]
 AppInstanceUserEndpointTypeType = Literal["APNS", "APNS_SANDBOX", "GCM"]
 EndpointStatusType = Literal["ACTIVE", "INACTIVE"]

@@ -216,7 +216,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         """Removes the specified tags from the specified resources. When you specify
         a tag key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from a resource that
-        were already removed. Note the following:
+        were already removed.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-meetings-2021-07-15/UntagResource
         """

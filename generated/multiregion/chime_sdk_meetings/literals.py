@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "ContentResolutionType",
+    "MediaCapabilitiesType",
+    "MediaPlacementNetworkTypeType",
+    "MeetingFeatureStatusType",
+    "TranscribeContentIdentificationTypeType",
+    "TranscribeContentRedactionTypeType",
+    "TranscribeLanguageCodeType",
+    "TranscribeMedicalContentIdentificationTypeType",
+    "TranscribeMedicalLanguageCodeType",
+    "TranscribeMedicalRegionType",
+    "TranscribeMedicalSpecialtyType",
+    "TranscribeMedicalTypeType",
+    "TranscribePartialResultsStabilityType",
+    "TranscribeRegionType",
+    "TranscribeVocabularyFilterMethodType",
+    "VideoResolutionType",
+]
+
 ContentResolutionType = Literal["None", "FHD", "UHD"]
 MediaCapabilitiesType = Literal["SendReceive", "Send", "Receive", "None"]
 MediaPlacementNetworkTypeType = Literal["Ipv4Only", "DualStack"]

@@ -187,7 +187,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         self, **kwargs: Unpack[CreateChannelMembershipRequestTypeDef]
     ) -> TargetResults[CreateChannelMembershipResponseTypeDef]:
         """Adds a member to a channel. The InvitedBy field in ChannelMembership is
-        derived from the request header. A channel member can:
+        derived from the request header.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/CreateChannelMembership
         """
@@ -196,7 +196,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
     def create_channel_moderator(
         self, **kwargs: Unpack[CreateChannelModeratorRequestTypeDef]
     ) -> TargetResults[CreateChannelModeratorResponseTypeDef]:
-        """Creates a new ChannelModerator. A channel moderator can:
+        """Creates a new ChannelModerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/CreateChannelModerator
         """

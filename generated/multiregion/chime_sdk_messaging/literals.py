@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AllowNotificationsType",
+    "ChannelMembershipTypeType",
+    "ChannelMessagePersistenceTypeType",
+    "ChannelMessageStatusType",
+    "ChannelMessageTypeType",
+    "ChannelModeType",
+    "ChannelPrivacyType",
+    "ErrorCodeType",
+    "ExpirationCriterionType",
+    "FallbackActionType",
+    "InvocationTypeType",
+    "MessagingDataTypeType",
+    "NetworkTypeType",
+    "PushNotificationTypeType",
+    "SearchFieldKeyType",
+    "SearchFieldOperatorType",
+    "SortOrderType",
+]
+
 AllowNotificationsType = Literal["ALL", "NONE", "FILTERED"]
 ChannelMembershipTypeType = Literal["DEFAULT", "HIDDEN"]
 ChannelMessagePersistenceTypeType = Literal["PERSISTENT", "NON_PERSISTENT"]

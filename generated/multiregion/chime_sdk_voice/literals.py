@@ -4,6 +4,33 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlexaSkillStatusType",
+    "CallLegTypeType",
+    "CallingNameStatusType",
+    "CapabilityType",
+    "ContactCenterSystemTypeType",
+    "ErrorCodeType",
+    "GeoMatchLevelType",
+    "LanguageCodeType",
+    "NetworkTypeType",
+    "NotificationTargetType",
+    "NumberSelectionBehaviorType",
+    "OrderedPhoneNumberStatusType",
+    "OriginationRouteProtocolType",
+    "PhoneNumberAssociationNameType",
+    "PhoneNumberOrderStatusType",
+    "PhoneNumberOrderTypeType",
+    "PhoneNumberProductTypeType",
+    "PhoneNumberStatusType",
+    "PhoneNumberTypeType",
+    "ProxySessionStatusType",
+    "SessionBorderControllerTypeType",
+    "SipRuleTriggerTypeType",
+    "VoiceConnectorAwsRegionType",
+    "VoiceConnectorIntegrationTypeType",
+]
+
 AlexaSkillStatusType = Literal["ACTIVE", "INACTIVE"]
 CallLegTypeType = Literal["Caller", "Callee"]
 CallingNameStatusType = Literal[

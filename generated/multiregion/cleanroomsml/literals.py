@@ -4,6 +4,43 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessBudgetTypeType",
+    "AudienceExportJobStatusType",
+    "AudienceGenerationJobStatusType",
+    "AudienceModelStatusType",
+    "AudienceSizeTypeType",
+    "AutoRefreshModeType",
+    "ColumnTypeType",
+    "ConfiguredAudienceModelStatusType",
+    "DatasetTypeType",
+    "EntityTypeType",
+    "InferenceInstanceTypeType",
+    "InstanceTypeType",
+    "LogTypeType",
+    "LogsStatusType",
+    "MLInputChannelStatusType",
+    "MembershipInferenceAttackVersionType",
+    "MetricsStatusType",
+    "NoiseLevelTypeType",
+    "PolicyExistenceConditionType",
+    "ResultFormatType",
+    "S3DataDistributionTypeType",
+    "SharedAudienceMetricsType",
+    "SyntheticDataColumnTypeType",
+    "TagOnCreatePolicyType",
+    "TrainedModelArtifactMaxSizeUnitTypeType",
+    "TrainedModelExportFileTypeType",
+    "TrainedModelExportJobStatusType",
+    "TrainedModelExportsMaxSizeUnitTypeType",
+    "TrainedModelInferenceJobStatusType",
+    "TrainedModelInferenceMaxOutputSizeUnitTypeType",
+    "TrainedModelStatusType",
+    "TrainingDatasetStatusType",
+    "TrainingInputModeType",
+    "WorkerComputeTypeType",
+]
+
 AccessBudgetTypeType = Literal[
     "CALENDAR_DAY",
     "CALENDAR_MONTH",

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "ConnectionTypeType",
+    "EnvironmentLifecycleStatusType",
+    "EnvironmentStatusType",
+    "EnvironmentTypeType",
+    "ManagedCredentialsActionType",
+    "ManagedCredentialsStatusType",
+    "MemberPermissionsType",
+    "PermissionsType",
+]
+
 ConnectionTypeType = Literal["CONNECT_SSH", "CONNECT_SSM"]
 EnvironmentLifecycleStatusType = Literal[
     "CREATING",

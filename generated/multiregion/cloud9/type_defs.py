@@ -29,6 +29,41 @@ from .literals import (
     PermissionsType,
 )
 
+__all__ = [
+    "CreateEnvironmentEC2RequestTypeDef",
+    "CreateEnvironmentEC2ResultTypeDef",
+    "CreateEnvironmentMembershipRequestTypeDef",
+    "CreateEnvironmentMembershipResultTypeDef",
+    "DeleteEnvironmentMembershipRequestTypeDef",
+    "DeleteEnvironmentMembershipResultTypeDef",
+    "DeleteEnvironmentRequestTypeDef",
+    "DeleteEnvironmentResultTypeDef",
+    "DescribeEnvironmentMembershipsRequestTypeDef",
+    "DescribeEnvironmentMembershipsResultTypeDef",
+    "DescribeEnvironmentStatusRequestTypeDef",
+    "DescribeEnvironmentStatusResultTypeDef",
+    "DescribeEnvironmentsRequestTypeDef",
+    "DescribeEnvironmentsResultTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EnvironmentLifecycleTypeDef",
+    "EnvironmentMemberTypeDef",
+    "EnvironmentTypeDef",
+    "ListEnvironmentsRequestTypeDef",
+    "ListEnvironmentsResultTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "TagTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "UpdateEnvironmentMembershipRequestTypeDef",
+    "UpdateEnvironmentMembershipResultTypeDef",
+    "UpdateEnvironmentRequestTypeDef",
+    "UpdateEnvironmentResultTypeDef",
+]
+
 
 class CreateEnvironmentEC2RequestTypeDef(TypedDict):
     name: str

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["HandlerErrorCodeType", "OperationStatusType", "OperationType"]
+
 HandlerErrorCodeType = Literal[
     "NotUpdatable",
     "InvalidRequest",

@@ -24,6 +24,31 @@ from .literals import (
     OperationType,
 )
 
+__all__ = [
+    "CancelResourceRequestInputTypeDef",
+    "CancelResourceRequestOutputTypeDef",
+    "CreateResourceInputTypeDef",
+    "CreateResourceOutputTypeDef",
+    "DeleteResourceInputTypeDef",
+    "DeleteResourceOutputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetResourceInputTypeDef",
+    "GetResourceOutputTypeDef",
+    "GetResourceRequestStatusInputTypeDef",
+    "GetResourceRequestStatusOutputTypeDef",
+    "HookProgressEventTypeDef",
+    "ListResourceRequestsInputTypeDef",
+    "ListResourceRequestsOutputTypeDef",
+    "ListResourcesInputTypeDef",
+    "ListResourcesOutputTypeDef",
+    "ProgressEventTypeDef",
+    "ResourceDescriptionTypeDef",
+    "ResourceRequestStatusFilterTypeDef",
+    "ResponseMetadataTypeDef",
+    "UpdateResourceInputTypeDef",
+    "UpdateResourceOutputTypeDef",
+]
+
 
 class CancelResourceRequestInputTypeDef(TypedDict):
     RequestToken: str

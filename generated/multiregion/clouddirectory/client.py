@@ -190,8 +190,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
     def attach_object(
         self, **kwargs: Unpack[AttachObjectRequestTypeDef]
     ) -> TargetResults[AttachObjectResponseTypeDef]:
-        """Attaches an existing object to another object. An object can be accessed
-        in two ways:
+        """Attaches an existing object to another object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/AttachObject
         """
@@ -290,8 +289,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
     def create_schema(
         self, **kwargs: Unpack[CreateSchemaRequestTypeDef]
     ) -> TargetResults[CreateSchemaResponseTypeDef]:
-        """Creates a new schema in a development state. A schema can exist in three
-        phases:
+        """Creates a new schema in a development state.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/CreateSchema
         """
@@ -759,6 +757,9 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         self, **kwargs: Unpack[UpdateFacetRequestTypeDef]
     ) -> TargetResults[UpdateFacetResponseTypeDef]:
         """Does the following:
+        - Adds new Attributes, Rules, or ObjectTypes.
+        - Updates existing Attributes, Rules, or ObjectTypes.
+        - Deletes existing Attributes, Rules, or ObjectTypes.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UpdateFacet
         """

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "BatchReadExceptionTypeType",
+    "ConsistencyLevelType",
+    "DirectoryStateType",
+    "FacetAttributeTypeType",
+    "FacetStyleType",
+    "ObjectTypeType",
+    "RangeModeType",
+    "RequiredAttributeBehaviorType",
+    "RuleTypeType",
+    "UpdateActionTypeType",
+]
+
 BatchReadExceptionTypeType = Literal[
     "ValidationException",
     "InvalidArnException",

@@ -1048,9 +1048,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
     def register_type(
         self, **kwargs: Unpack[RegisterTypeInputTypeDef]
     ) -> TargetResults[RegisterTypeOutputTypeDef]:
-        """Registers an extension with the CloudFormation service. Registering an
-        extension makes it available for use in CloudFormation templates in your
-        Amazon Web Services account, and includes:
+        """Registers an extension with the CloudFormation service.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/RegisterType
         """

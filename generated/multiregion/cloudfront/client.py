@@ -471,8 +471,7 @@ class MultiRegionCloudFront(MultiRegionClient):
     def create_distribution_with_tags(
         self, **kwargs: Unpack[CreateDistributionWithTagsRequestTypeDef]
     ) -> TargetResults[CreateDistributionWithTagsResultTypeDef]:
-        """Create a new distribution with tags. This API operation requires the
-        following IAM permissions:
+        """Create a new distribution with tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateDistributionWithTags
         """
@@ -917,6 +916,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         self, **kwargs: Unpack[GetCachePolicyRequestTypeDef]
     ) -> TargetResults[GetCachePolicyResultTypeDef]:
         """Gets a cache policy, including the following metadata:
+        - The policy's identifier.
+        - The date and time when the policy was last modified.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCachePolicy
         """
@@ -1156,6 +1157,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         self, **kwargs: Unpack[GetOriginRequestPolicyRequestTypeDef]
     ) -> TargetResults[GetOriginRequestPolicyResultTypeDef]:
         """Gets an origin request policy, including the following metadata:
+        - The policy's identifier.
+        - The date and time when the policy was last modified.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginRequestPolicy
         """

@@ -18,6 +18,26 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "DeleteKeyRequestListItemTypeDef",
+    "DeleteKeyRequestTypeDef",
+    "DeleteKeyResponseTypeDef",
+    "DescribeKeyValueStoreRequestTypeDef",
+    "DescribeKeyValueStoreResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetKeyRequestTypeDef",
+    "GetKeyResponseTypeDef",
+    "ListKeysRequestTypeDef",
+    "ListKeysResponseListItemTypeDef",
+    "ListKeysResponseTypeDef",
+    "PutKeyRequestListItemTypeDef",
+    "PutKeyRequestTypeDef",
+    "PutKeyResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "UpdateKeysRequestTypeDef",
+    "UpdateKeysResponseTypeDef",
+]
+
 
 class DeleteKeyRequestListItemTypeDef(TypedDict):
     Key: str

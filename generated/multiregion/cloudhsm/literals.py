@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "ClientVersionType",
+    "CloudHsmObjectStateType",
+    "HsmStatusType",
+    "SubscriptionTypeType",
+]
+
 ClientVersionType = Literal["5.1", "5.3"]
 CloudHsmObjectStateType = Literal["READY", "UPDATING", "DEGRADED"]
 HsmStatusType = Literal[

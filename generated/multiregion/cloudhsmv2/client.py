@@ -213,8 +213,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
     ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates an CloudHSM resource policy. A resource policy helps
         you to define the IAM entity (for example, an Amazon Web Services account)
-        that can manage your CloudHSM resources. The following resources support
-        CloudHSM resource policies:
+        that can manage your CloudHSM resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/PutResourcePolicy
         """

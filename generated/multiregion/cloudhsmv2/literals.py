@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "BackupPolicyType",
+    "BackupRetentionTypeType",
+    "BackupStateType",
+    "ClusterModeType",
+    "ClusterStateType",
+    "HsmStateType",
+    "NetworkTypeType",
+]
+
 BackupPolicyType = Literal["DEFAULT"]
 BackupRetentionTypeType = Literal["DAYS"]
 BackupStateType = Literal["CREATE_IN_PROGRESS", "READY", "DELETED", "PENDING_DELETION"]

@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlgorithmicStemmingType",
+    "AnalysisSchemeLanguageType",
+    "IndexFieldTypeType",
+    "OptionStateType",
+    "PartitionInstanceTypeType",
+    "SuggesterFuzzyMatchingType",
+    "TLSSecurityPolicyType",
+]
+
 AlgorithmicStemmingType = Literal["none", "minimal", "light", "full"]
 AnalysisSchemeLanguageType = Literal[
     "ar",

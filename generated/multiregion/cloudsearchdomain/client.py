@@ -36,7 +36,6 @@ class MultiRegionCloudSearchDomain(MultiRegionClient):
     ) -> TargetResults[SearchResponseTypeDef]:
         """Retrieves a list of documents that match the specified search criteria.
         How you specify the search criteria depends on which query parser you use.
-        Amazon CloudSearch supports four query parsers:
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudsearchdomain-2013-01-01/Search
         """

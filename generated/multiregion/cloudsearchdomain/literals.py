@@ -4,5 +4,7 @@
 
 from typing import Literal
 
+__all__ = ["ContentTypeType", "QueryParserType"]
+
 ContentTypeType = Literal["application/json", "application/xml"]
 QueryParserType = Literal["simple", "structured", "lucene", "dismax"]

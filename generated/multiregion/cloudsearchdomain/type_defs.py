@@ -23,6 +23,27 @@ from .literals import (
     QueryParserType,
 )
 
+__all__ = [
+    "BucketInfoTypeDef",
+    "BucketTypeDef",
+    "DocumentServiceWarningTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FieldStatsTypeDef",
+    "HitTypeDef",
+    "HitsTypeDef",
+    "ResponseMetadataTypeDef",
+    "SearchRequestTypeDef",
+    "SearchResponseTypeDef",
+    "SearchStatusTypeDef",
+    "SuggestModelTypeDef",
+    "SuggestRequestTypeDef",
+    "SuggestResponseTypeDef",
+    "SuggestStatusTypeDef",
+    "SuggestionMatchTypeDef",
+    "UploadDocumentsRequestTypeDef",
+    "UploadDocumentsResponseTypeDef",
+]
+
 
 class BucketInfoTypeDef(TypedDict):
     buckets: NotRequired[list[BucketTypeDef]]

@@ -393,8 +393,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         self, **kwargs: Unpack[GetEventSelectorsRequestTypeDef]
     ) -> TargetResults[GetEventSelectorsResponseTypeDef]:
         """Describes the settings for the event selectors that you configured for
-        your trail. The information returned for your event selectors includes the
-        following:
+        your trail.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetEventSelectors
         """

@@ -4,6 +4,33 @@
 
 from typing import Literal
 
+__all__ = [
+    "BillingModeType",
+    "DashboardStatusType",
+    "DashboardTypeType",
+    "DeliveryStatusType",
+    "DestinationTypeType",
+    "EventCategoryAggregationType",
+    "EventCategoryType",
+    "EventDataStoreStatusType",
+    "FederationStatusType",
+    "ImportFailureStatusType",
+    "ImportStatusType",
+    "InsightTypeType",
+    "InsightsMetricDataTypeType",
+    "ListInsightsDataDimensionKeyType",
+    "ListInsightsDataTypeType",
+    "LookupAttributeKeyType",
+    "MaxEventSizeType",
+    "QueryStatusType",
+    "ReadWriteTypeType",
+    "RefreshScheduleFrequencyUnitType",
+    "RefreshScheduleStatusType",
+    "SourceEventCategoryType",
+    "TemplateType",
+    "TypeType",
+]
+
 BillingModeType = Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"]
 DashboardStatusType = Literal["CREATING", "CREATED", "UPDATING", "UPDATED", "DELETING"]
 DashboardTypeType = Literal["MANAGED", "CUSTOM"]

@@ -18,6 +18,16 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "AuditEventResultEntryTypeDef",
+    "AuditEventTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "PutAuditEventsRequestTypeDef",
+    "PutAuditEventsResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "ResultErrorEntryTypeDef",
+]
+
 
 class AuditEventResultEntryTypeDef(TypedDict):
     eventID: str

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionsSuppressedByType",
+    "AlarmMuteRuleStatusType",
+    "AlarmTypeType",
+    "AnomalyDetectorStateValueType",
+    "AnomalyDetectorTypeType",
+    "ComparisonOperatorType",
+    "EvaluationStateType",
+    "HistoryItemTypeType",
+    "MetricStreamOutputFormatType",
+    "OTelEnrichmentStatusType",
+    "RecentlyActiveType",
+    "ScanByType",
+    "StandardUnitType",
+    "StateValueType",
+    "StatisticType",
+    "StatusCodeType",
+]
+
 ActionsSuppressedByType = Literal["WaitPeriod", "ExtensionPeriod", "Alarm"]
 AlarmMuteRuleStatusType = Literal["SCHEDULED", "ACTIVE", "EXPIRED"]
 AlarmTypeType = Literal["CompositeAlarm", "MetricAlarm"]

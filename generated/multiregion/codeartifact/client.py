@@ -398,8 +398,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
     def get_repository_endpoint(
         self, **kwargs: Unpack[GetRepositoryEndpointRequestTypeDef]
     ) -> TargetResults[GetRepositoryEndpointResultTypeDef]:
-        """Returns the endpoint of a repository for a specific package format. A
-        repository has one endpoint for each package format:
+        """Returns the endpoint of a repository for a specific package format.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetRepositoryEndpoint
         """

@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "AllowPublishType",
+    "AllowUpstreamType",
+    "DomainStatusType",
+    "EndpointTypeType",
+    "ExternalConnectionStatusType",
+    "HashAlgorithmType",
+    "PackageFormatType",
+    "PackageGroupAllowedRepositoryUpdateTypeType",
+    "PackageGroupAssociationTypeType",
+    "PackageGroupOriginRestrictionModeType",
+    "PackageGroupOriginRestrictionTypeType",
+    "PackageVersionErrorCodeType",
+    "PackageVersionOriginTypeType",
+    "PackageVersionSortTypeType",
+    "PackageVersionStatusType",
+]
+
 AllowPublishType = Literal["ALLOW", "BLOCK"]
 AllowUpstreamType = Literal["ALLOW", "BLOCK"]
 DomainStatusType = Literal["Active", "Deleted"]

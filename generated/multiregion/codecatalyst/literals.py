@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "ComparisonOperatorType",
+    "DevEnvironmentSessionTypeType",
+    "DevEnvironmentStatusType",
+    "FilterKeyType",
+    "InstanceTypeType",
+    "OperationTypeType",
+    "UserTypeType",
+    "WorkflowRunModeType",
+    "WorkflowRunStatusType",
+    "WorkflowStatusType",
+]
+
 ComparisonOperatorType = Literal["EQ", "GT", "GE", "LT", "LE", "BEGINS_WITH"]
 DevEnvironmentSessionTypeType = Literal["SSM", "SSH"]
 DevEnvironmentStatusType = Literal[

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApprovalStateType",
+    "BatchGetRepositoriesErrorCodeEnumType",
+    "ChangeTypeEnumType",
+    "ConflictDetailLevelTypeEnumType",
+    "ConflictResolutionStrategyTypeEnumType",
+    "FileModeTypeEnumType",
+    "MergeOptionTypeEnumType",
+    "ObjectTypeEnumType",
+    "OrderEnumType",
+    "OverrideStatusType",
+    "PullRequestEventTypeType",
+    "PullRequestStatusEnumType",
+    "RelativeFileVersionEnumType",
+    "ReplacementTypeEnumType",
+    "RepositoryTriggerEventEnumType",
+    "SortByEnumType",
+]
+
 ApprovalStateType = Literal["APPROVE", "REVOKE"]
 BatchGetRepositoriesErrorCodeEnumType = Literal[
     "EncryptionIntegrityChecksFailedException",

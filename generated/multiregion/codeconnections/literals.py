@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "BlockerStatusType",
+    "BlockerTypeType",
+    "ConnectionStatusType",
+    "ProviderTypeType",
+    "PublishDeploymentStatusType",
+    "PullRequestCommentType",
+    "RepositorySyncStatusType",
+    "ResourceSyncStatusType",
+    "SyncConfigurationTypeType",
+    "TriggerResourceUpdateOnType",
+]
+
 BlockerStatusType = Literal["ACTIVE", "RESOLVED"]
 BlockerTypeType = Literal["AUTOMATED"]
 ConnectionStatusType = Literal["PENDING", "AVAILABLE", "ERROR"]

@@ -4,6 +4,43 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationRevisionSortByType",
+    "AutoRollbackEventType",
+    "BundleTypeType",
+    "ComputePlatformType",
+    "DeploymentCreatorType",
+    "DeploymentOptionType",
+    "DeploymentReadyActionType",
+    "DeploymentStatusType",
+    "DeploymentTargetTypeType",
+    "DeploymentTypeType",
+    "DeploymentWaitTypeType",
+    "EC2TagFilterTypeType",
+    "ErrorCodeType",
+    "FileExistsBehaviorType",
+    "GreenFleetProvisioningActionType",
+    "InstanceActionType",
+    "InstanceStatusType",
+    "InstanceTypeType",
+    "LifecycleErrorCodeType",
+    "LifecycleEventStatusType",
+    "ListStateFilterActionType",
+    "MinimumHealthyHostsPerZoneTypeType",
+    "MinimumHealthyHostsTypeType",
+    "OutdatedInstancesStrategyType",
+    "RegistrationStatusType",
+    "RevisionLocationTypeType",
+    "SortOrderType",
+    "StopStatusType",
+    "TagFilterTypeType",
+    "TargetFilterNameType",
+    "TargetLabelType",
+    "TargetStatusType",
+    "TrafficRoutingTypeType",
+    "TriggerEventTypeType",
+]
+
 ApplicationRevisionSortByType = Literal["registerTime", "firstUsedTime", "lastUsedTime"]
 AutoRollbackEventType = Literal[
     "DEPLOYMENT_FAILURE",

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "AnalysisTypeType",
+    "ConfigFileStateType",
+    "EncryptionOptionType",
+    "JobStateType",
+    "ProviderTypeType",
+    "ReactionType",
+    "RecommendationCategoryType",
+    "RepositoryAssociationStateType",
+    "SeverityType",
+    "TypeType",
+    "VendorNameType",
+]
+
 AnalysisTypeType = Literal["Security", "CodeQuality"]
 ConfigFileStateType = Literal["Present", "Absent", "PresentWithErrors"]
 EncryptionOptionType = Literal["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"]

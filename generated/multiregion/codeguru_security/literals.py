@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "AnalysisTypeType",
+    "ErrorCodeType",
+    "ScanStateType",
+    "ScanTypeType",
+    "SeverityType",
+    "StatusType",
+]
+
 AnalysisTypeType = Literal["Security", "All"]
 ErrorCodeType = Literal[
     "DUPLICATE_IDENTIFIER",

@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionGroupType",
+    "AgentParameterFieldType",
+    "AggregationPeriodType",
+    "ComputePlatformType",
+    "EventPublisherType",
+    "FeedbackTypeType",
+    "MetadataFieldType",
+    "MetricTypeType",
+    "OrderByType",
+]
+
 ActionGroupType = Literal["agentPermissions"]
 AgentParameterFieldType = Literal[
     "SamplingIntervalInMilliseconds",

@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "BlockerStatusType",
+    "BlockerTypeType",
+    "ConnectionStatusType",
+    "ProviderTypeType",
+    "PublishDeploymentStatusType",
+    "RepositorySyncStatusType",
+    "ResourceSyncStatusType",
+    "SyncConfigurationTypeType",
+    "TriggerResourceUpdateOnType",
+]
+
 BlockerStatusType = Literal["ACTIVE", "RESOLVED"]
 BlockerTypeType = Literal["AUTOMATED"]
 ConnectionStatusType = Literal["PENDING", "AVAILABLE", "ERROR"]

@@ -52,7 +52,6 @@ __all__ = ["MultiRegionCodeStarNotifications"]
 class MultiRegionCodeStarNotifications(MultiRegionClient):
     """This CodeStar Notifications API Reference provides descriptions and usage
     examples of the operations and data types for the CodeStar Notifications API.
-    You can use the CodeStar Notifications API to work with the following objects:
     """
 
     _service_name = "codestar-notifications"

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "DetailTypeType",
+    "ListEventTypesFilterNameType",
+    "ListNotificationRulesFilterNameType",
+    "ListTargetsFilterNameType",
+    "NotificationRuleStatusType",
+    "TargetStatusType",
+]
+
 DetailTypeType = Literal["BASIC", "FULL"]
 ListEventTypesFilterNameType = Literal["RESOURCE_TYPE", "SERVICE_NAME"]
 ListNotificationRulesFilterNameType = Literal[

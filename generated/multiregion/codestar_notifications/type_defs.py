@@ -27,6 +27,44 @@ from .literals import (
     TargetStatusType,
 )
 
+__all__ = [
+    "CreateNotificationRuleRequestTypeDef",
+    "CreateNotificationRuleResultTypeDef",
+    "DeleteNotificationRuleRequestTypeDef",
+    "DeleteNotificationRuleResultTypeDef",
+    "DeleteTargetRequestTypeDef",
+    "DeleteTargetResultTypeDef",
+    "DescribeNotificationRuleRequestTypeDef",
+    "DescribeNotificationRuleResultTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EventTypeSummaryTypeDef",
+    "ListEventTypesFilterTypeDef",
+    "ListEventTypesRequestTypeDef",
+    "ListEventTypesResultTypeDef",
+    "ListNotificationRulesFilterTypeDef",
+    "ListNotificationRulesRequestTypeDef",
+    "ListNotificationRulesResultTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResultTypeDef",
+    "ListTargetsFilterTypeDef",
+    "ListTargetsRequestTypeDef",
+    "ListTargetsResultTypeDef",
+    "NotificationRuleSummaryTypeDef",
+    "ResponseMetadataTypeDef",
+    "SubscribeRequestTypeDef",
+    "SubscribeResultTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResultTypeDef",
+    "TargetSummaryTypeDef",
+    "TargetTypeDef",
+    "UnsubscribeRequestTypeDef",
+    "UnsubscribeResultTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResultTypeDef",
+    "UpdateNotificationRuleRequestTypeDef",
+    "UpdateNotificationRuleResultTypeDef",
+]
+
 
 class CreateNotificationRuleRequestTypeDef(TypedDict):
     Name: str

@@ -72,8 +72,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         self, **kwargs: Unpack[CreateIdentityPoolInputTypeDef]
     ) -> TargetResults[IdentityPoolResponseTypeDef]:
         """Creates a new identity pool. The identity pool is a store of user identity
-        information that is specific to your Amazon Web Services account. The keys
-        for SupportedLoginProviders are as follows:
+        information that is specific to your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/CreateIdentityPool
         """

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "AmbiguousRoleResolutionTypeType",
+    "ErrorCodeType",
+    "MappingRuleMatchTypeType",
+    "RoleMappingTypeType",
+]
+
 AmbiguousRoleResolutionTypeType = Literal["AuthenticatedRole", "Deny"]
 ErrorCodeType = Literal["AccessDenied", "InternalServerError"]
 MappingRuleMatchTypeType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]

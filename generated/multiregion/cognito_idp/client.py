@@ -1151,8 +1151,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
     def get_user_auth_factors(
         self, **kwargs: Unpack[GetUserAuthFactorsRequestTypeDef]
     ) -> TargetResults[GetUserAuthFactorsResponseTypeDef]:
-        """Lists the authentication options for the currently signed-in user. Returns
-        the following:
+        """Lists the authentication options for the currently signed-in user.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetUserAuthFactors
         """
@@ -1162,8 +1161,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         self, **kwargs: Unpack[GetUserPoolMfaConfigRequestTypeDef]
     ) -> TargetResults[GetUserPoolMfaConfigResponseTypeDef]:
         """Given a user pool ID, returns configuration for sign-in with WebAuthn
-        authenticators and for multi-factor authentication (MFA). This operation
-        describes the following:
+        authenticators and for multi-factor authentication (MFA).
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetUserPoolMfaConfig
         """

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "BulkPublishStatusType",
+    "OperationType",
+    "PlatformType",
+    "StreamingStatusType",
+]
+
 BulkPublishStatusType = Literal["NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"]
 OperationType = Literal["replace", "remove"]
 PlatformType = Literal["APNS", "APNS_SANDBOX", "GCM", "ADM"]

@@ -276,7 +276,7 @@ class MultiRegionComprehend(MultiRegionClient):
         self, **kwargs: Unpack[ClassifyDocumentRequestTypeDef]
     ) -> TargetResults[ClassifyDocumentResponseTypeDef]:
         """Creates a classification request to analyze a single document in
-        real-time. ClassifyDocument supports the following model types:
+        real-time.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ClassifyDocument
         """

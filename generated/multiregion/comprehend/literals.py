@@ -4,6 +4,43 @@
 
 from typing import Literal
 
+__all__ = [
+    "AugmentedManifestsDocumentTypeFormatType",
+    "BlockTypeType",
+    "DatasetDataFormatType",
+    "DatasetStatusType",
+    "DatasetTypeType",
+    "DocumentClassifierDataFormatType",
+    "DocumentClassifierDocumentTypeFormatType",
+    "DocumentClassifierModeType",
+    "DocumentReadActionType",
+    "DocumentReadFeatureTypesType",
+    "DocumentReadModeType",
+    "DocumentTypeType",
+    "EndpointStatusType",
+    "EntityRecognizerDataFormatType",
+    "EntityTypeType",
+    "FlywheelIterationStatusType",
+    "FlywheelStatusType",
+    "InputFormatType",
+    "JobStatusType",
+    "LanguageCodeType",
+    "ModelStatusType",
+    "ModelTypeType",
+    "PageBasedErrorCodeType",
+    "PageBasedWarningCodeType",
+    "PartOfSpeechTagTypeType",
+    "PiiEntitiesDetectionMaskModeType",
+    "PiiEntitiesDetectionModeType",
+    "PiiEntityTypeType",
+    "RelationshipTypeType",
+    "SentimentTypeType",
+    "SplitType",
+    "SyntaxLanguageCodeType",
+    "TargetedSentimentEntityTypeType",
+    "ToxicContentTypeType",
+]
+
 AugmentedManifestsDocumentTypeFormatType = Literal[
     "PLAIN_TEXT_DOCUMENT",
     "SEMI_STRUCTURED_DOCUMENT",

@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "AttributeNameType",
+    "EntitySubTypeType",
+    "EntityTypeType",
+    "ICD10CMAttributeTypeType",
+    "ICD10CMEntityCategoryType",
+    "ICD10CMEntityTypeType",
+    "ICD10CMRelationshipTypeType",
+    "ICD10CMTraitNameType",
+    "JobStatusType",
+    "LanguageCodeType",
+    "RelationshipTypeType",
+    "RxNormAttributeTypeType",
+    "RxNormEntityCategoryType",
+    "RxNormEntityTypeType",
+    "RxNormTraitNameType",
+    "SNOMEDCTAttributeTypeType",
+    "SNOMEDCTEntityCategoryType",
+    "SNOMEDCTEntityTypeType",
+    "SNOMEDCTRelationshipTypeType",
+    "SNOMEDCTTraitNameType",
+]
+
 AttributeNameType = Literal[
     "SIGN",
     "SYMPTOM",

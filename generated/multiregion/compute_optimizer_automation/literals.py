@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AutomationEventFilterNameType",
+    "AutomationRuleFilterNameType",
+    "ComparisonOperatorType",
+    "EnrollmentStatusType",
+    "EventStatusType",
+    "EventTypeType",
+    "OrganizationRuleModeType",
+    "RecommendedActionFilterNameType",
+    "RecommendedActionTypeType",
+    "ResourceTypeType",
+    "RuleApplyOrderType",
+    "RuleStatusType",
+    "RuleTypeType",
+    "SavingsEstimationModeType",
+    "StepStatusType",
+    "StepTypeType",
+    "SummaryDimensionKeyType",
+]
+
 AutomationEventFilterNameType = Literal[
     "AccountId",
     "ResourceType",

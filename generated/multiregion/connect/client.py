@@ -2035,8 +2035,7 @@ class MultiRegionConnect(MultiRegionClient):
         self, **kwargs: Unpack[DescribePredefinedAttributeRequestTypeDef]
     ) -> TargetResults[DescribePredefinedAttributeResponseTypeDef]:
         """Describes a predefined attribute for the specified Connect Customer
-        instance. A predefined attribute is made up of a name and a value. You can
-        use predefined attributes for:
+        instance. A predefined attribute is made up of a name and a value.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribePredefinedAttribute
         """
@@ -2907,8 +2906,7 @@ class MultiRegionConnect(MultiRegionClient):
         self, **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef]
     ) -> TargetResults[ListPredefinedAttributesResponseTypeDef]:
         """Lists predefined attributes for the specified Connect Customer instance. A
-        predefined attribute is made up of a name and a value. You can use
-        predefined attributes for:
+        predefined attribute is made up of a name and a value.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPredefinedAttributes
         """
@@ -3424,8 +3422,7 @@ class MultiRegionConnect(MultiRegionClient):
         self, **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef]
     ) -> TargetResults[SearchPredefinedAttributesResponseTypeDef]:
         """Searches predefined attributes that meet certain criteria. A predefined
-        attribute is made up of a name and a value. You can use predefined
-        attributes for:
+        attribute is made up of a name and a value.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPredefinedAttributes
         """
@@ -3560,7 +3557,7 @@ class MultiRegionConnect(MultiRegionClient):
         self, **kwargs: Unpack[SendChatIntegrationEventRequestTypeDef]
     ) -> TargetResults[SendChatIntegrationEventResponseTypeDef]:
         """Processes chat integration events from Amazon Web Services or external
-        integrations to Connect Customer. A chat integration event includes:
+        integrations to Connect Customer.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SendChatIntegrationEvent
         """
@@ -3626,6 +3623,10 @@ class MultiRegionConnect(MultiRegionClient):
         self, **kwargs: Unpack[StartContactRecordingRequestTypeDef]
     ) -> TargetResults[StartContactRecordingResponseTypeDef]:
         """Starts recording the contact:
+        - If the API is called before the agent joins the call, recording starts
+          when the agent joins the call.
+        - If the API is called after the agent joins the call, recording starts at
+          the time of the API call.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartContactRecording
         """
@@ -3728,8 +3729,7 @@ class MultiRegionConnect(MultiRegionClient):
     def stop_contact(
         self, **kwargs: Unpack[StopContactRequestTypeDef]
     ) -> TargetResults[StopContactResponseTypeDef]:
-        """Ends the specified contact. Use this API to stop queued callbacks. It does
-        not work for voice contacts that use the following initiation methods:
+        """Ends the specified contact. Use this API to stop queued callbacks.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StopContact
         """
@@ -4120,8 +4120,7 @@ class MultiRegionConnect(MultiRegionClient):
     def update_participant_authentication(
         self, **kwargs: Unpack[UpdateParticipantAuthenticationRequestTypeDef]
     ) -> TargetResults[UpdateParticipantAuthenticationResponseTypeDef]:
-        """Instructs Connect Customer to resume the authentication process. The
-        subsequent actions depend on the request body contents:
+        """Instructs Connect Customer to resume the authentication process.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateParticipantAuthentication
         """
@@ -4132,7 +4131,7 @@ class MultiRegionConnect(MultiRegionClient):
     ) -> TargetResults[UpdateParticipantRoleConfigResponseTypeDef]:
         """Updates timeouts for when human chat participants are to be considered
         idle, and when agents are automatically disconnected from a chat due to
-        idleness. You can set four timers:
+        idleness.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateParticipantRoleConfig
         """
@@ -5317,8 +5316,7 @@ class MultiRegionConnect(MultiRegionClient):
         (botocore's build_full_result).
 
         Lists predefined attributes for the specified Connect Customer instance. A
-        predefined attribute is made up of a name and a value. You can use
-        predefined attributes for:
+        predefined attribute is made up of a name and a value.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListPredefinedAttributes
         """
@@ -6122,8 +6120,7 @@ class MultiRegionConnect(MultiRegionClient):
         target (botocore's build_full_result).
 
         Searches predefined attributes that meet certain criteria. A predefined
-        attribute is made up of a name and a value. You can use predefined
-        attributes for:
+        attribute is made up of a name and a value.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPredefinedAttributes
         """

@@ -4,6 +4,12 @@
 
 from typing import Literal
 
+__all__ = [
+    "PostContactSummaryFailureCodeType",
+    "PostContactSummaryStatusType",
+    "SentimentValueType",
+]
+
 PostContactSummaryFailureCodeType = Literal[
     "QUOTA_EXCEEDED",
     "INSUFFICIENT_CONVERSATION_CONTENT",

@@ -24,6 +24,21 @@ from .literals import (
     SentimentValueType,
 )
 
+__all__ = [
+    "CategoriesTypeDef",
+    "CategoryDetailsTypeDef",
+    "CharacterOffsetsTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "IssueDetectedTypeDef",
+    "ListRealtimeContactAnalysisSegmentsRequestTypeDef",
+    "ListRealtimeContactAnalysisSegmentsResponseTypeDef",
+    "PointOfInterestTypeDef",
+    "PostContactSummaryTypeDef",
+    "RealtimeContactAnalysisSegmentTypeDef",
+    "ResponseMetadataTypeDef",
+    "TranscriptTypeDef",
+]
+
 
 class CategoriesTypeDef(TypedDict):
     MatchedCategories: list[str]

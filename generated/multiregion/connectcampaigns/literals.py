@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "CampaignStateType",
+    "EncryptionTypeType",
+    "FailureCodeType",
+    "GetCampaignStateBatchFailureCodeType",
+    "InstanceIdFilterOperatorType",
+    "InstanceOnboardingJobFailureCodeType",
+    "InstanceOnboardingJobStatusCodeType",
+]
+
 CampaignStateType = Literal["Initialized", "Running", "Paused", "Stopped", "Failed"]
 EncryptionTypeType = Literal["KMS"]
 FailureCodeType = Literal["InvalidInput", "RequestThrottled", "UnknownError"]

@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "AgentActionType",
+    "CampaignDeletionPolicyType",
+    "CampaignStateType",
+    "ChannelSubtypeType",
+    "CommunicationLimitTimeUnitType",
+    "CommunicationLimitsConfigTypeType",
+    "CommunicationTimeConfigTypeType",
+    "DayOfWeekType",
+    "EncryptionTypeType",
+    "EventTypeType",
+    "ExternalCampaignTypeType",
+    "FailureCodeType",
+    "GetCampaignStateBatchFailureCodeType",
+    "InstanceIdFilterOperatorType",
+    "InstanceLimitsHandlingType",
+    "InstanceOnboardingJobFailureCodeType",
+    "InstanceOnboardingJobStatusCodeType",
+    "LocalTimeZoneDetectionScopeType",
+    "LocalTimeZoneDetectionTypeType",
+    "ProfileOutboundRequestFailureCodeType",
+]
+
 AgentActionType = Literal["DISCARD"]
 CampaignDeletionPolicyType = Literal["RETAIN_ALL", "DELETE_ALL"]
 CampaignStateType = Literal[

@@ -191,9 +191,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def create_layout(
         self, **kwargs: Unpack[CreateLayoutRequestTypeDef]
     ) -> TargetResults[CreateLayoutResponseTypeDef]:
-        """Creates a layout in the Cases domain. Layouts define the following
-        configuration in the top section and More Info tab of the Cases user
-        interface:
+        """Creates a layout in the Cases domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/CreateLayout
         """
@@ -228,8 +226,7 @@ class MultiRegionConnectCases(MultiRegionClient):
         self, **kwargs: Unpack[DeleteCaseRequestTypeDef]
     ) -> TargetResults[DeleteCaseResponseTypeDef]:
         """The DeleteCase API permanently deletes a case and all its associated
-        resources from the cases data store. After a successful deletion, you
-        cannot:
+        resources from the cases data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteCase
         """
@@ -340,7 +337,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def get_template(
         self, **kwargs: Unpack[GetTemplateRequestTypeDef]
     ) -> TargetResults[GetTemplateResponseTypeDef]:
-        """Returns the details for the requested template. Other template APIs are:
+        """Returns the details for the requested template.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetTemplate
         """
@@ -525,8 +522,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def update_related_item(
         self, **kwargs: Unpack[UpdateRelatedItemRequestTypeDef]
     ) -> TargetResults[UpdateRelatedItemResponseTypeDef]:
-        """Updates the content of a related item associated with a case. The
-        following related item types are supported:
+        """Updates the content of a related item associated with a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateRelatedItem
         """

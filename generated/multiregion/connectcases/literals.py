@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuditEventTypeType",
+    "CommentBodyTextTypeType",
+    "DomainStatusType",
+    "FieldNamespaceType",
+    "FieldTypeType",
+    "OrderType",
+    "RelatedItemTypeType",
+    "RuleTypeType",
+    "SearchAllRelatedItemsSortPropertyType",
+    "SlaStatusType",
+    "SlaTypeType",
+    "TagPropagationResourceTypeType",
+    "TemplateStatusType",
+]
+
 AuditEventTypeType = Literal[
     "Case.Created",
     "Case.Updated",

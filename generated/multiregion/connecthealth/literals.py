@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "CustomTemplateBaseType",
+    "DomainStatusType",
+    "EncryptionTypeType",
+    "InsightsTypeType",
+    "JobStatusType",
+    "ManagedNoteTemplateType",
+    "MedicalScribeLanguageCodeType",
+    "MedicalScribeMediaEncodingType",
+    "MedicalScribeParticipantRoleType",
+    "MedicalScribeSessionControlEventTypeType",
+    "MedicalScribeStreamStatusType",
+    "PostStreamArtifactGenerationStatusType",
+    "PronounsType",
+    "ProviderRoleType",
+    "SpecialtyType",
+    "SubscriptionStatusType",
+]
+
 CustomTemplateBaseType = Literal[
     "HISTORY_AND_PHYSICAL",
     "GIRPP",

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "ArtifactStatusType",
+    "ChatItemTypeType",
+    "ConnectionTypeType",
+    "MeetingFeatureStatusType",
+    "MessageProcessingStatusType",
+    "ParticipantRoleType",
+    "ScanDirectionType",
+    "SortKeyType",
+]
+
 ArtifactStatusType = Literal["APPROVED", "REJECTED", "IN_PROGRESS"]
 ChatItemTypeType = Literal[
     "TYPING",

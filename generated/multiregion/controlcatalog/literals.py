@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "ControlBehaviorType",
+    "ControlRelationTypeType",
+    "ControlScopeType",
+    "ControlSeverityType",
+    "MappingTypeType",
+]
+
 ControlBehaviorType = Literal["PREVENTIVE", "PROACTIVE", "DETECTIVE"]
 ControlRelationTypeType = Literal["COMPLEMENTARY", "ALTERNATIVE", "MUTUALLY_EXCLUSIVE"]
 ControlScopeType = Literal["GLOBAL", "REGIONAL"]

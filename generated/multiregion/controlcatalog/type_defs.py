@@ -26,6 +26,45 @@ from .literals import (
     MappingTypeType,
 )
 
+__all__ = [
+    "AssociatedDomainSummaryTypeDef",
+    "AssociatedObjectiveSummaryTypeDef",
+    "CommonControlFilterTypeDef",
+    "CommonControlMappingDetailsTypeDef",
+    "CommonControlSummaryTypeDef",
+    "ControlFilterTypeDef",
+    "ControlMappingFilterTypeDef",
+    "ControlMappingTypeDef",
+    "ControlParameterTypeDef",
+    "ControlSummaryTypeDef",
+    "DomainResourceFilterTypeDef",
+    "DomainSummaryTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FrameworkMappingDetailsTypeDef",
+    "GetControlRequestTypeDef",
+    "GetControlResponseTypeDef",
+    "ImplementationDetailsTypeDef",
+    "ImplementationFilterTypeDef",
+    "ImplementationSummaryTypeDef",
+    "ListCommonControlsRequestTypeDef",
+    "ListCommonControlsResponseTypeDef",
+    "ListControlMappingsRequestTypeDef",
+    "ListControlMappingsResponseTypeDef",
+    "ListControlsRequestTypeDef",
+    "ListControlsResponseTypeDef",
+    "ListDomainsRequestTypeDef",
+    "ListDomainsResponseTypeDef",
+    "ListObjectivesRequestTypeDef",
+    "ListObjectivesResponseTypeDef",
+    "MappingTypeDef",
+    "ObjectiveFilterTypeDef",
+    "ObjectiveResourceFilterTypeDef",
+    "ObjectiveSummaryTypeDef",
+    "RegionConfigurationTypeDef",
+    "RelatedControlMappingDetailsTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class AssociatedDomainSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]

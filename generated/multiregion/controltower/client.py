@@ -86,6 +86,16 @@ class MultiRegionControlTower(MultiRegionClient):
     """Amazon Web Services Control Tower offers application programming interface
     (API) operations that support programmatic interaction with these types of
     resources:
+    - Controls DisableControl EnableControl GetEnabledControl GetControlOperation
+      ListControlOperations ListEnabledControls ResetEnabledControl
+      UpdateEnabledControl
+    - Landing zones CreateLandingZone DeleteLandingZone GetLandingZone
+      GetLandingZoneOperation ListLandingZones ListLandingZoneOperations
+      ResetLandingZone UpdateLandingZone
+    - Baselines DisableBaseline EnableBaseline GetBaseline GetBaselineOperation
+      GetEnabledBaseline ListBaselines ListEnabledBaselines ResetEnabledBaseline
+      UpdateEnabledBaseline
+    - Tagging ListTagsForResource TagResource UntagResource
     """
 
     _service_name = "controltower"

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "BaselineOperationStatusType",
+    "BaselineOperationTypeType",
+    "ControlOperationStatusType",
+    "ControlOperationTypeType",
+    "DriftStatusType",
+    "EnabledBaselineDriftStatusType",
+    "EnablementStatusType",
+    "LandingZoneDriftStatusType",
+    "LandingZoneOperationStatusType",
+    "LandingZoneOperationTypeType",
+    "LandingZoneStatusType",
+    "RemediationTypeType",
+]
+
 BaselineOperationStatusType = Literal["SUCCEEDED", "FAILED", "IN_PROGRESS"]
 BaselineOperationTypeType = Literal[
     "ENABLE_BASELINE",

@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionTypeType",
+    "AllocationStrategyType",
+    "Ec2AutoScalingGroupTypeType",
+    "EnrollmentStatusType",
+    "GranularityTypeType",
+    "ImplementationEffortType",
+    "MemberAccountDiscountVisibilityType",
+    "OrderType",
+    "PaymentOptionType",
+    "ResourceTypeType",
+    "SavingsEstimationModeType",
+    "SourceType",
+    "SummaryMetricsType",
+    "TermType",
+]
+
 ActionTypeType = Literal[
     "Rightsize",
     "Stop",

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "AWSRegionType",
+    "AdditionalArtifactType",
+    "CompressionFormatType",
+    "LastStatusType",
+    "ReportFormatType",
+    "ReportVersioningType",
+    "SchemaElementType",
+    "TimeUnitType",
+]
+
 AWSRegionType = Literal[
     "af-south-1",
     "ap-east-1",

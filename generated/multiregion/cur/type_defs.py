@@ -29,6 +29,29 @@ from .literals import (
     TimeUnitType,
 )
 
+__all__ = [
+    "DeleteReportDefinitionRequestTypeDef",
+    "DeleteReportDefinitionResponseTypeDef",
+    "DescribeReportDefinitionsRequestTypeDef",
+    "DescribeReportDefinitionsResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "ModifyReportDefinitionRequestTypeDef",
+    "ModifyReportDefinitionResponseTypeDef",
+    "PutReportDefinitionRequestTypeDef",
+    "PutReportDefinitionResponseTypeDef",
+    "ReportDefinitionOutputTypeDef",
+    "ReportDefinitionTypeDef",
+    "ReportStatusTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "TagTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+]
+
 
 class DeleteReportDefinitionRequestTypeDef(TypedDict):
     ReportName: str

@@ -1114,6 +1114,19 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         self, **kwargs: Unpack[MergeProfilesRequestTypeDef]
     ) -> TargetResults[MergeProfilesResponseTypeDef]:
         """Runs an AWS Lambda job that does the following:
+        - All the profileKeys in the ProfileToBeMerged will be moved to the main
+          profile.
+        - All the objects in the ProfileToBeMerged will be moved to the main
+          profile.
+        - All the ProfileToBeMerged will be deleted at the end.
+        - All the profileKeys in the ProfileIdsToBeMerged will be moved to the
+          main profile.
+        - Standard fields are merged as follows: Fields are always "union"-ed if
+          there are no conflicts in standard fields or attributeKeys. When there
+          are conflicting fields: If no SourceProfileIds entry is specified, the
+          main Profile value is always taken. If a SourceProfileIds entry is
+          specified, the specified profileId is always taken, even if it is a NULL
+          value.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/MergeProfiles
         """

@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "AnalyticsModeType",
+    "CompressionFormatType",
+    "DatabaseOutputModeType",
+    "EncryptionModeType",
+    "InputFormatType",
+    "JobRunStateType",
+    "JobTypeType",
+    "LogSubscriptionType",
+    "OrderType",
+    "OrderedByType",
+    "OutputFormatType",
+    "ParameterTypeType",
+    "SampleModeType",
+    "SampleTypeType",
+    "SessionStatusType",
+    "SourceType",
+    "ThresholdTypeType",
+    "ThresholdUnitType",
+    "ValidationModeType",
+]
+
 AnalyticsModeType = Literal["ENABLE", "DISABLE"]
 CompressionFormatType = Literal[
     "GZIP",

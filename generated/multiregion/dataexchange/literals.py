@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "AcceptanceStateFilterValueType",
+    "AssetTypeType",
+    "CodeType",
+    "DataGrantAcceptanceStateType",
+    "DatabaseLFTagPolicyPermissionType",
+    "GrantDistributionScopeType",
+    "JobErrorLimitNameType",
+    "JobErrorResourceTypesType",
+    "LFPermissionType",
+    "LFResourceTypeType",
+    "LakeFormationDataPermissionTypeType",
+    "NotificationTypeType",
+    "OriginType",
+    "ProtocolTypeType",
+    "SchemaChangeTypeType",
+    "ServerSideEncryptionTypesType",
+    "StateType",
+    "TableTagPolicyLFPermissionType",
+    "TypeType",
+]
+
 AcceptanceStateFilterValueType = Literal["PENDING_RECEIVER_ACCEPTANCE", "ACCEPTED"]
 AssetTypeType = Literal[
     "S3_SNAPSHOT",

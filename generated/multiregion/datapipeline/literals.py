@@ -4,5 +4,7 @@
 
 from typing import Literal
 
+__all__ = ["OperatorTypeType", "TaskStatusType"]
+
 OperatorTypeType = Literal["EQ", "REF_EQ", "LE", "GE", "BETWEEN"]
 TaskStatusType = Literal["FINISHED", "FAILED", "FALSE"]

@@ -4,6 +4,52 @@
 
 from typing import Literal
 
+__all__ = [
+    "AgentStatusType",
+    "AtimeType",
+    "AzureAccessTierType",
+    "AzureBlobAuthenticationTypeType",
+    "AzureBlobTypeType",
+    "EfsInTransitEncryptionType",
+    "EndpointTypeType",
+    "FilterTypeType",
+    "GidType",
+    "HdfsAuthenticationTypeType",
+    "HdfsDataTransferProtectionType",
+    "HdfsRpcProtectionType",
+    "LocationFilterNameType",
+    "LogLevelType",
+    "ManifestActionType",
+    "ManifestFormatType",
+    "MtimeType",
+    "NfsVersionType",
+    "ObjectStorageServerProtocolType",
+    "ObjectTagsType",
+    "ObjectVersionIdsType",
+    "OperatorType",
+    "OverwriteModeType",
+    "PhaseStatusType",
+    "PosixPermissionsType",
+    "PreserveDeletedFilesType",
+    "PreserveDevicesType",
+    "ReportLevelType",
+    "ReportOutputTypeType",
+    "S3StorageClassType",
+    "ScheduleDisabledByType",
+    "ScheduleStatusType",
+    "SmbAuthenticationTypeType",
+    "SmbSecurityDescriptorCopyFlagsType",
+    "SmbVersionType",
+    "TaskExecutionStatusType",
+    "TaskFilterNameType",
+    "TaskModeType",
+    "TaskQueueingType",
+    "TaskStatusType",
+    "TransferModeType",
+    "UidType",
+    "VerifyModeType",
+]
+
 AgentStatusType = Literal["ONLINE", "OFFLINE"]
 AtimeType = Literal["NONE", "BEST_EFFORT"]
 AzureAccessTierType = Literal["HOT", "COOL", "ARCHIVE"]

@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChangeTypeType",
+    "ClusterEndpointEncryptionTypeType",
+    "IsModifiableType",
+    "NetworkTypeType",
+    "ParameterTypeType",
+    "SSEStatusType",
+    "SourceTypeType",
+]
+
 ChangeTypeType = Literal["IMMEDIATE", "REQUIRES_REBOOT"]
 ClusterEndpointEncryptionTypeType = Literal["NONE", "TLS"]
 IsModifiableType = Literal["TRUE", "FALSE", "CONDITIONAL"]

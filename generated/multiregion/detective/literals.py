@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "DatasourcePackageIngestStateType",
+    "DatasourcePackageType",
+    "EntityTypeType",
+    "FieldType",
+    "IndicatorTypeType",
+    "InvitationTypeType",
+    "MemberDisabledReasonType",
+    "MemberStatusType",
+    "ReasonType",
+    "SeverityType",
+    "SortOrderType",
+    "StateType",
+    "StatusType",
+]
+
 DatasourcePackageType = Literal[
     "DETECTIVE_CORE",
     "EKS_AUDIT",

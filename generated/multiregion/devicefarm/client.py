@@ -192,7 +192,15 @@ __all__ = ["MultiRegionDeviceFarm"]
 
 
 class MultiRegionDeviceFarm(MultiRegionClient):
-    """Welcome to the AWS Device Farm API documentation, which contains APIs for:"""
+    """Welcome to the AWS Device Farm API documentation, which contains APIs for:
+    - Testing on desktop browsers Device Farm makes it possible for you to test
+      your web applications on desktop browsers using Selenium. The APIs for
+      desktop browser testing contain TestGrid in their names. For more
+      information, see Testing Web Applications on Selenium with Device Farm.
+    - Testing on real mobile devices Device Farm makes it possible for you to test
+      apps on physical phones, tablets, and other devices in the cloud. For more
+      information, see the Device Farm Developer Guide.
+    """
 
     _service_name = "devicefarm"
     _generated_from = "1.43.11"
@@ -516,8 +524,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         self, **kwargs: Unpack[GetTestGridSessionRequestTypeDef]
     ) -> TargetResults[GetTestGridSessionResultTypeDef]:
         """A session is an instance of a browser created through a RemoteWebDriver
-        with the URL from CreateTestGridUrlResult$url. You can use the following
-        to look up sessions:
+        with the URL from CreateTestGridUrlResult$url.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetTestGridSession
         """

@@ -4,6 +4,37 @@
 
 from typing import Literal
 
+__all__ = [
+    "ArtifactCategoryType",
+    "ArtifactTypeType",
+    "BillingMethodType",
+    "CurrencyCodeType",
+    "DeviceAttributeType",
+    "DeviceAvailabilityType",
+    "DeviceFilterAttributeType",
+    "DeviceFormFactorType",
+    "DevicePlatformType",
+    "DevicePoolTypeType",
+    "ExecutionResultCodeType",
+    "ExecutionResultType",
+    "ExecutionStatusType",
+    "InstanceStatusType",
+    "InteractionModeType",
+    "NetworkProfileTypeType",
+    "OfferingTransactionTypeType",
+    "OfferingTypeType",
+    "RecurringChargeFrequencyType",
+    "RuleOperatorType",
+    "SampleTypeType",
+    "TestGridSessionArtifactCategoryType",
+    "TestGridSessionArtifactTypeType",
+    "TestGridSessionStatusType",
+    "TestTypeType",
+    "UploadCategoryType",
+    "UploadStatusType",
+    "UploadTypeType",
+]
+
 ArtifactCategoryType = Literal["SCREENSHOT", "FILE", "LOG"]
 ArtifactTypeType = Literal[
     "UNKNOWN",

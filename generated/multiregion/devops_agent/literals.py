@@ -4,6 +4,37 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthFlowType",
+    "EventChannelTypeType",
+    "ExecutionStatusType",
+    "GitLabTokenTypeType",
+    "GithubRepoOwnerTypeType",
+    "GoalStatusType",
+    "GoalTypeType",
+    "IpAddressTypeType",
+    "MCPServerAuthorizationMethodType",
+    "MonitorAccountTypeType",
+    "NewRelicRegionType",
+    "OrderTypeType",
+    "PostRegisterServiceSupportedServiceType",
+    "PriorityType",
+    "PrivateConnectionStatusType",
+    "PrivateConnectionTypeType",
+    "RecommendationPriorityType",
+    "RecommendationStatusType",
+    "SchedulerStateType",
+    "ServiceType",
+    "SourceAccountTypeType",
+    "TaskSortFieldType",
+    "TaskSortOrderType",
+    "TaskStatusType",
+    "TaskTypeType",
+    "UserTypeType",
+    "ValidationStatusType",
+    "WebhookTypeType",
+]
+
 AuthFlowType = Literal["iam", "idc", "idp"]
 EventChannelTypeType = Literal["webhook"]
 ExecutionStatusType = Literal["FAILED", "RUNNING", "STOPPED", "CANCELED", "TIMED_OUT"]

@@ -4,6 +4,34 @@
 
 from typing import Literal
 
+__all__ = [
+    "AnomalySeverityType",
+    "AnomalyStatusType",
+    "AnomalyTypeType",
+    "CloudWatchMetricDataStatusCodeType",
+    "CloudWatchMetricsStatType",
+    "CostEstimationServiceResourceStateType",
+    "CostEstimationStatusType",
+    "EventClassType",
+    "EventDataSourceType",
+    "EventSourceOptInStatusType",
+    "InsightFeedbackOptionType",
+    "InsightSeverityType",
+    "InsightStatusType",
+    "InsightTypeType",
+    "LocaleType",
+    "LogAnomalyTypeType",
+    "NotificationMessageTypeType",
+    "OptInStatusType",
+    "OrganizationResourceCollectionTypeType",
+    "ResourceCollectionTypeType",
+    "ResourcePermissionType",
+    "ResourceTypeFilterType",
+    "ServerSideEncryptionTypeType",
+    "ServiceNameType",
+    "UpdateResourceCollectionActionType",
+]
+
 AnomalySeverityType = Literal["LOW", "MEDIUM", "HIGH"]
 AnomalyStatusType = Literal["ONGOING", "CLOSED"]
 AnomalyTypeType = Literal["CAUSAL", "CONTEXTUAL"]

@@ -567,8 +567,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         self, **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef]
     ) -> TargetResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
         """Lists the associations between your Direct Connect gateways and virtual
-        private gateways and transit gateways. You must specify one of the
-        following:
+        private gateways and transit gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGatewayAssociations
         """
@@ -831,8 +830,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         merged per target (botocore's build_full_result).
 
         Lists the associations between your Direct Connect gateways and virtual
-        private gateways and transit gateways. You must specify one of the
-        following:
+        private gateways and transit gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeDirectConnectGatewayAssociations
         """

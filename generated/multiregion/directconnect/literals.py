@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "AddressFamilyType",
+    "BGPPeerStateType",
+    "BGPStatusType",
+    "ConnectionStateType",
+    "DirectConnectGatewayAssociationProposalStateType",
+    "DirectConnectGatewayAssociationStateType",
+    "DirectConnectGatewayAttachmentStateType",
+    "DirectConnectGatewayAttachmentTypeType",
+    "DirectConnectGatewayStateType",
+    "GatewayTypeType",
+    "HasLogicalRedundancyType",
+    "InterconnectStateType",
+    "LagStateType",
+    "LoaContentTypeType",
+    "NniPartnerTypeType",
+    "VirtualInterfaceStateType",
+]
+
 AddressFamilyType = Literal["ipv4", "ipv6"]
 BGPPeerStateType = Literal["verifying", "pending", "available", "deleting", "deleted"]
 BGPStatusType = Literal["up", "down", "unknown"]

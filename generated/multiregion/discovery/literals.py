@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "AgentStatusType",
+    "BatchDeleteConfigurationTaskStatusType",
+    "BatchDeleteImportDataErrorCodeType",
+    "ConfigurationItemTypeType",
+    "ContinuousExportStatusType",
+    "DataSourceType",
+    "DeleteAgentErrorCodeType",
+    "DeletionConfigurationItemTypeType",
+    "ExportDataFormatType",
+    "ExportStatusType",
+    "FileClassificationType",
+    "ImportStatusType",
+    "ImportTaskFilterNameType",
+    "OfferingClassType",
+    "PurchasingOptionType",
+    "TenancyType",
+    "TermLengthType",
+    "orderStringType",
+]
+
 AgentStatusType = Literal[
     "HEALTHY",
     "UNHEALTHY",

@@ -42,8 +42,7 @@ class MultiRegionDLM(MultiRegionClient):
     def create_lifecycle_policy(
         self, **kwargs: Unpack[CreateLifecyclePolicyRequestTypeDef]
     ) -> TargetResults[CreateLifecyclePolicyResponseTypeDef]:
-        """Creates an Amazon Data Lifecycle Manager lifecycle policy. Amazon Data
-        Lifecycle Manager supports the following policy types:
+        """Creates an Amazon Data Lifecycle Manager lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/CreateLifecyclePolicy
         """

@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "DefaultPoliciesTypeValuesType",
+    "DefaultPolicyTypeValuesType",
+    "EventSourceValuesType",
+    "EventTypeValuesType",
+    "ExecutionHandlerServiceValuesType",
+    "GettablePolicyStateValuesType",
+    "IntervalUnitValuesType",
+    "LocationValuesType",
+    "PolicyLanguageValuesType",
+    "PolicyTypeValuesType",
+    "ResourceLocationValuesType",
+    "ResourceTypeValuesType",
+    "RetentionIntervalUnitValuesType",
+    "SettablePolicyStateValuesType",
+    "StageValuesType",
+]
+
 DefaultPoliciesTypeValuesType = Literal["VOLUME", "INSTANCE", "ALL"]
 DefaultPolicyTypeValuesType = Literal["VOLUME", "INSTANCE"]
 EventSourceValuesType = Literal["MANAGED_CWE"]

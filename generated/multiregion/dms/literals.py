@@ -4,6 +4,52 @@
 
 from typing import Literal
 
+__all__ = [
+    "AssessmentReportTypeType",
+    "AuthMechanismValueType",
+    "AuthTypeValueType",
+    "CannedAclForObjectsValueType",
+    "CharLengthSemanticsType",
+    "CollectorStatusType",
+    "CompressionTypeValueType",
+    "DataFormatValueType",
+    "DatabaseModeType",
+    "DatePartitionDelimiterValueType",
+    "DatePartitionSequenceValueType",
+    "DmsSslModeValueType",
+    "EncodingTypeValueType",
+    "EncryptionModeValueType",
+    "EndpointSettingTypeValueType",
+    "KafkaSaslMechanismType",
+    "KafkaSecurityProtocolType",
+    "KafkaSslEndpointIdentificationAlgorithmType",
+    "LongVarcharMappingTypeType",
+    "MessageFormatValueType",
+    "MigrationTypeValueType",
+    "MySQLAuthenticationMethodType",
+    "NestingLevelValueType",
+    "OracleAuthenticationMethodType",
+    "OriginTypeValueType",
+    "ParquetVersionValueType",
+    "PluginNameValueType",
+    "PostgreSQLAuthenticationMethodType",
+    "RedisAuthTypeValueType",
+    "RefreshSchemasStatusTypeValueType",
+    "ReleaseStatusValuesType",
+    "ReloadOptionValueType",
+    "ReplicationEndpointTypeValueType",
+    "SafeguardPolicyType",
+    "SourceTypeType",
+    "SqlServerAuthenticationMethodType",
+    "SslSecurityProtocolValueType",
+    "StartReplicationMigrationTypeValueType",
+    "StartReplicationTaskTypeValueType",
+    "TablePreparationModeType",
+    "TargetDbTypeType",
+    "TlogAccessModeType",
+    "VersionStatusType",
+]
+
 AssessmentReportTypeType = Literal["pdf", "csv"]
 AuthMechanismValueType = Literal["default", "mongodb_cr", "scram_sha_1"]
 AuthTypeValueType = Literal["no", "password"]

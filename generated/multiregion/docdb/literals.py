@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplyMethodType",
+    "FailoverStatusType",
+    "GlobalClusterMemberSynchronizationStatusType",
+    "SourceTypeType",
+]
+
 ApplyMethodType = Literal["immediate", "pending-reboot"]
 FailoverStatusType = Literal["pending", "failing-over", "cancelling"]
 GlobalClusterMemberSynchronizationStatusType = Literal["connected", "pending-resync"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["AuthType", "OptInTypeType", "SnapshotTypeType", "StatusType"]
+
 AuthType = Literal["PLAIN_TEXT", "SECRET_ARN"]
 OptInTypeType = Literal["IMMEDIATE", "NEXT_MAINTENANCE", "APPLY_ON", "UNDO_OPT_IN"]
 SnapshotTypeType = Literal["MANUAL", "AUTOMATED"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["GroupScopeType", "GroupTypeType", "MemberTypeType", "UpdateTypeType"]
+
 GroupScopeType = Literal["DomainLocal", "Global", "Universal", "BuiltinLocal"]
 GroupTypeType = Literal["Distribution", "Security"]
 MemberTypeType = Literal["USER", "GROUP", "COMPUTER"]

@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "ClusterStatusType",
+    "EncryptionStatusType",
+    "EncryptionTypeType",
+    "StreamFailureErrorCodeType",
+    "StreamFormatType",
+    "StreamOrderingType",
+    "StreamStatusType",
+]
+
 ClusterStatusType = Literal[
     "CREATING",
     "ACTIVE",

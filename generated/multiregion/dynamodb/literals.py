@@ -4,6 +4,52 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApproximateCreationDateTimePrecisionType",
+    "AttributeActionType",
+    "BackupStatusType",
+    "BackupTypeFilterType",
+    "BackupTypeType",
+    "BatchStatementErrorCodeEnumType",
+    "BillingModeType",
+    "ComparisonOperatorType",
+    "ConditionalOperatorType",
+    "ContinuousBackupsStatusType",
+    "ContributorInsightsActionType",
+    "ContributorInsightsModeType",
+    "ContributorInsightsStatusType",
+    "DestinationStatusType",
+    "ExportFormatType",
+    "ExportStatusType",
+    "ExportTypeType",
+    "ExportViewTypeType",
+    "GlobalTableSettingsReplicationModeType",
+    "GlobalTableStatusType",
+    "ImportStatusType",
+    "IndexStatusType",
+    "InputCompressionTypeType",
+    "InputFormatType",
+    "KeyTypeType",
+    "MultiRegionConsistencyType",
+    "PointInTimeRecoveryStatusType",
+    "ProjectionTypeType",
+    "ReplicaStatusType",
+    "ReturnConsumedCapacityType",
+    "ReturnItemCollectionMetricsType",
+    "ReturnValueType",
+    "ReturnValuesOnConditionCheckFailureType",
+    "S3SseAlgorithmType",
+    "SSEStatusType",
+    "SSETypeType",
+    "ScalarAttributeTypeType",
+    "SelectType",
+    "StreamViewTypeType",
+    "TableClassType",
+    "TableStatusType",
+    "TimeToLiveStatusType",
+    "WitnessStatusType",
+]
+
 ApproximateCreationDateTimePrecisionType = Literal["MILLISECOND", "MICROSECOND"]
 AttributeActionType = Literal["ADD", "PUT", "DELETE"]
 BackupStatusType = Literal["CREATING", "DELETED", "AVAILABLE"]

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "KeyTypeType",
+    "OperationTypeType",
+    "ShardFilterTypeType",
+    "ShardIteratorTypeType",
+    "StreamStatusType",
+    "StreamViewTypeType",
+]
+
 KeyTypeType = Literal["HASH", "RANGE"]
 OperationTypeType = Literal["INSERT", "MODIFY", "REMOVE"]
 ShardFilterTypeType = Literal["CHILD_SHARDS"]

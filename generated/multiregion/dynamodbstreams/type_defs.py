@@ -27,6 +27,29 @@ from .literals import (
     StreamViewTypeType,
 )
 
+__all__ = [
+    "AttributeValueTypeDef",
+    "DescribeStreamInputTypeDef",
+    "DescribeStreamOutputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetRecordsInputTypeDef",
+    "GetRecordsOutputTypeDef",
+    "GetShardIteratorInputTypeDef",
+    "GetShardIteratorOutputTypeDef",
+    "IdentityTypeDef",
+    "KeySchemaElementTypeDef",
+    "ListStreamsInputTypeDef",
+    "ListStreamsOutputTypeDef",
+    "RecordTypeDef",
+    "ResponseMetadataTypeDef",
+    "SequenceNumberRangeTypeDef",
+    "ShardFilterTypeDef",
+    "ShardTypeDef",
+    "StreamDescriptionTypeDef",
+    "StreamRecordTypeDef",
+    "StreamTypeDef",
+]
+
 
 class AttributeValueTypeDef(TypedDict):
     S: NotRequired[str]

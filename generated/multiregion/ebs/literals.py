@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChecksumAggregationMethodType",
+    "ChecksumAlgorithmType",
+    "SSETypeType",
+    "StatusType",
+]
+
 ChecksumAggregationMethodType = Literal["LINEAR"]
 ChecksumAlgorithmType = Literal["SHA256"]
 SSETypeType = Literal["sse-ebs", "sse-kms", "none"]

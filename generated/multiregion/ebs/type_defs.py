@@ -26,6 +26,27 @@ from .literals import (
     StatusType,
 )
 
+__all__ = [
+    "BlockTypeDef",
+    "ChangedBlockTypeDef",
+    "CompleteSnapshotRequestTypeDef",
+    "CompleteSnapshotResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetSnapshotBlockRequestTypeDef",
+    "GetSnapshotBlockResponseTypeDef",
+    "ListChangedBlocksRequestTypeDef",
+    "ListChangedBlocksResponseTypeDef",
+    "ListSnapshotBlocksRequestTypeDef",
+    "ListSnapshotBlocksResponseTypeDef",
+    "PutSnapshotBlockRequestTypeDef",
+    "PutSnapshotBlockResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartSnapshotRequestTypeDef",
+    "StartSnapshotResponseTypeDef",
+    "StreamingBody",
+    "TagTypeDef",
+]
+
 
 class BlockTypeDef(TypedDict):
     BlockIndex: NotRequired[int]

@@ -2189,8 +2189,7 @@ class MultiRegionEC2(MultiRegionClient):
     def cancel_capacity_reservation_fleets(
         self, **kwargs: Unpack[CancelCapacityReservationFleetsRequestTypeDef]
     ) -> TargetResults[CancelCapacityReservationFleetsResultTypeDef]:
-        """Cancels one or more Capacity Reservation Fleets. When you cancel a
-        Capacity Reservation Fleet, the following happens:
+        """Cancels one or more Capacity Reservation Fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelCapacityReservationFleets
         """
@@ -2733,8 +2732,7 @@ class MultiRegionEC2(MultiRegionClient):
     def create_local_gateway_route(
         self, **kwargs: Unpack[CreateLocalGatewayRouteRequestTypeDef]
     ) -> TargetResults[CreateLocalGatewayRouteResultTypeDef]:
-        """Creates a static route for the specified local gateway route table. You
-        must specify one of the following targets:
+        """Creates a static route for the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayRoute
         """
@@ -4470,8 +4468,7 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_account_attributes(
         self, **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef]
     ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
-        """Describes attributes of your Amazon Web Services account. The following
-        are the supported account attributes:
+        """Describes attributes of your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAccountAttributes
         """
@@ -6676,8 +6673,6 @@ class MultiRegionEC2(MultiRegionClient):
         self, **kwargs: Unpack[DisassociateClientVpnTargetNetworkRequestTypeDef]
     ) -> TargetResults[DisassociateClientVpnTargetNetworkResultTypeDef]:
         """Disassociates a target network from the specified Client VPN endpoint.
-        When you disassociate the last target network from a Client VPN, the
-        following happens:
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateClientVpnTargetNetwork
         """
@@ -6856,7 +6851,7 @@ class MultiRegionEC2(MultiRegionClient):
         self, **kwargs: Unpack[EnableAllowedImagesSettingsRequestTypeDef]
     ) -> TargetResults[EnableAllowedImagesSettingsResultTypeDef]:
         """Enables Allowed AMIs for your account in the specified Amazon Web Services
-        Region. Two values are accepted:
+        Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableAllowedImagesSettings
         """
@@ -7346,9 +7341,7 @@ class MultiRegionEC2(MultiRegionClient):
     ) -> TargetResults[GetFlowLogsIntegrationTemplateResultTypeDef]:
         """Generates a CloudFormation template that streamlines and automates the
         integration of VPC flow logs with Amazon Athena. This make it easier for
-        you to query and gain insights from VPC flow logs data. Based on the
-        information that you provide, we configure resources in the template to do
-        the following:
+        you to query and gain insights from VPC flow logs data.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetFlowLogsIntegrationTemplate
         """
@@ -8255,8 +8248,7 @@ class MultiRegionEC2(MultiRegionClient):
     def modify_instance_placement(
         self, **kwargs: Unpack[ModifyInstancePlacementRequestTypeDef]
     ) -> TargetResults[ModifyInstancePlacementResultTypeDef]:
-        """Modifies the placement attributes for a specified instance. You can do the
-        following:
+        """Modifies the placement attributes for a specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstancePlacement
         """
@@ -8789,8 +8781,7 @@ class MultiRegionEC2(MultiRegionClient):
         self, **kwargs: Unpack[ModifyVpnConnectionRequestTypeDef]
     ) -> TargetResults[ModifyVpnConnectionResultTypeDef]:
         """Modifies the customer gateway or the target gateway of an Amazon Web
-        Services Site-to-Site VPN connection. To modify the target gateway, the
-        following migration options are available:
+        Services Site-to-Site VPN connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpnConnection
         """
@@ -8861,9 +8852,7 @@ class MultiRegionEC2(MultiRegionClient):
         self, **kwargs: Unpack[MoveCapacityReservationInstancesRequestTypeDef]
     ) -> TargetResults[MoveCapacityReservationInstancesResultTypeDef]:
         """Move available capacity from a source Capacity Reservation to a
-        destination Capacity Reservation. The source Capacity Reservation and the
-        destination Capacity Reservation must be active, owned by your Amazon Web
-        Services account, and share the following:
+        destination Capacity Reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/MoveCapacityReservationInstances
         """

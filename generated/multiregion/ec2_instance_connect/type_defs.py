@@ -18,6 +18,15 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "ResponseMetadataTypeDef",
+    "SendSSHPublicKeyRequestTypeDef",
+    "SendSSHPublicKeyResponseTypeDef",
+    "SendSerialConsoleSSHPublicKeyRequestTypeDef",
+    "SendSerialConsoleSSHPublicKeyResponseTypeDef",
+]
+
 
 class SendSSHPublicKeyRequestTypeDef(TypedDict):
     InstanceId: str

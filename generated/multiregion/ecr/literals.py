@@ -4,6 +4,37 @@
 
 from typing import Literal
 
+__all__ = [
+    "ArtifactStatusFilterType",
+    "ArtifactStatusType",
+    "EncryptionTypeType",
+    "FindingSeverityType",
+    "ImageActionTypeType",
+    "ImageFailureCodeType",
+    "ImageStatusFilterType",
+    "ImageStatusType",
+    "ImageTagMutabilityExclusionFilterTypeType",
+    "ImageTagMutabilityType",
+    "LayerAvailabilityType",
+    "LayerFailureCodeType",
+    "LifecyclePolicyPreviewStatusType",
+    "LifecyclePolicyStorageClassType",
+    "LifecyclePolicyTargetStorageClassType",
+    "RCTAppliedForType",
+    "ReplicationStatusType",
+    "RepositoryFilterTypeType",
+    "ScanFrequencyType",
+    "ScanStatusType",
+    "ScanTypeType",
+    "ScanningConfigurationFailureCodeType",
+    "ScanningRepositoryFilterTypeType",
+    "SigningRepositoryFilterTypeType",
+    "SigningStatusType",
+    "TagStatusType",
+    "TargetStorageClassType",
+    "UpstreamRegistryType",
+]
+
 ArtifactStatusType = Literal["ACTIVE", "ARCHIVED", "ACTIVATING"]
 ArtifactStatusFilterType = Literal["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"]
 EncryptionTypeType = Literal["AES256", "KMS", "KMS_DSSE"]

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "ImageFailureCodeType",
+    "LayerAvailabilityType",
+    "LayerFailureCodeType",
+    "RegistryAliasStatusType",
+]
+
 ImageFailureCodeType = Literal[
     "InvalidImageDigest",
     "InvalidImageTag",

@@ -104,10 +104,7 @@ class MultiRegionEFS(MultiRegionClient):
     ) -> TargetResults[FileSystemDescriptionResponseTypeDef]:
         """Creates a new, empty file system. The operation requires a creation token
         in the request that Amazon EFS uses to ensure idempotent creation (calling
-        the operation with same creation token has no effect). If a file system
-        does not currently exist that is owned by the caller's Amazon Web Services
-        account with the specified creation token, this operation does the
-        following:
+        the operation with same creation token has no effect).
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/CreateFileSystem
         """
@@ -128,7 +125,7 @@ class MultiRegionEFS(MultiRegionClient):
     ) -> TargetResults[ReplicationConfigurationDescriptionResponseTypeDef]:
         """Creates a replication conﬁguration to either a new or existing EFS file
         system. For more information, see Amazon EFS replication in the Amazon EFS
-        User Guide. The replication configuration specifies the following:
+        User Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/CreateReplicationConfiguration
         """
@@ -389,9 +386,7 @@ class MultiRegionEFS(MultiRegionClient):
     def put_lifecycle_configuration(
         self, **kwargs: Unpack[PutLifecycleConfigurationRequestTypeDef]
     ) -> TargetResults[LifecycleConfigurationDescriptionTypeDef]:
-        """Use this action to manage storage for your file system. A
-        LifecycleConfiguration consists of one or more LifecyclePolicy objects
-        that define the following:
+        """Use this action to manage storage for your file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/PutLifecycleConfiguration
         """

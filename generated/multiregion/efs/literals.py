@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "DeletionModeType",
+    "IpAddressTypeType",
+    "LifeCycleStateType",
+    "PerformanceModeType",
+    "ReplicationOverwriteProtectionType",
+    "ReplicationStatusType",
+    "ResourceIdTypeType",
+    "ResourceType",
+    "StatusType",
+    "ThroughputModeType",
+    "TransitionToArchiveRulesType",
+    "TransitionToIARulesType",
+    "TransitionToPrimaryStorageClassRulesType",
+]
+
 DeletionModeType = Literal["ALL_CONFIGURATIONS", "LOCAL_CONFIGURATION_ONLY"]
 IpAddressTypeType = Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]
 LifeCycleStateType = Literal[

@@ -18,6 +18,17 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "AssumeRoleForPodIdentityRequestTypeDef",
+    "AssumeRoleForPodIdentityResponseTypeDef",
+    "AssumedRoleUserTypeDef",
+    "CredentialsTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "PodIdentityAssociationTypeDef",
+    "ResponseMetadataTypeDef",
+    "SubjectTypeDef",
+]
+
 
 class AssumeRoleForPodIdentityRequestTypeDef(TypedDict):
     clusterName: str

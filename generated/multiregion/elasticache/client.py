@@ -439,6 +439,12 @@ class MultiRegionElastiCache(MultiRegionClient):
         self, **kwargs: Unpack[DeleteGlobalReplicationGroupMessageTypeDef]
     ) -> TargetResults[DeleteGlobalReplicationGroupResultTypeDef]:
         """Deleting a Global datastore is a two-step process:
+        - First, you must DisassociateGlobalReplicationGroup to remove the
+          secondary clusters in the Global datastore.
+        - Once the Global datastore contains only the primary cluster, you can use
+          the DeleteGlobalReplicationGroup API to delete the Global datastore
+          while retainining the primary cluster using
+          RetainPrimaryReplicationGroup=true.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteGlobalReplicationGroup
         """

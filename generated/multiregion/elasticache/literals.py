@@ -4,6 +4,37 @@
 
 from typing import Literal
 
+__all__ = [
+    "AZModeType",
+    "AuthTokenUpdateStatusType",
+    "AuthTokenUpdateStrategyTypeType",
+    "AuthenticationTypeType",
+    "AutomaticFailoverStatusType",
+    "ChangeTypeType",
+    "ClusterModeType",
+    "DataStorageUnitType",
+    "DataTieringStatusType",
+    "DestinationTypeType",
+    "InputAuthenticationTypeType",
+    "IpDiscoveryType",
+    "LogDeliveryConfigurationStatusType",
+    "LogFormatType",
+    "LogTypeType",
+    "MultiAZStatusType",
+    "NetworkTypeType",
+    "NodeUpdateInitiatedByType",
+    "NodeUpdateStatusType",
+    "OutpostModeType",
+    "PendingAutomaticFailoverStatusType",
+    "ServiceUpdateSeverityType",
+    "ServiceUpdateStatusType",
+    "ServiceUpdateTypeType",
+    "SlaMetType",
+    "SourceTypeType",
+    "TransitEncryptionModeType",
+    "UpdateActionStatusType",
+]
+
 AZModeType = Literal["single-az", "cross-az"]
 AuthTokenUpdateStatusType = Literal["SETTING", "ROTATING"]
 AuthTokenUpdateStrategyTypeType = Literal["SET", "ROTATE", "DELETE"]

@@ -175,9 +175,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def create_application_version(
         self, **kwargs: Unpack[CreateApplicationVersionMessageTypeDef]
     ) -> TargetResults[ApplicationVersionDescriptionMessageTypeDef]:
-        """Creates an application version for the specified application. You can
-        create an application version from a source bundle in Amazon S3, a commit
-        in AWS CodeCommit, or the output of an AWS CodeBuild build as follows:
+        """Creates an application version for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/CreateApplicationVersion
         """

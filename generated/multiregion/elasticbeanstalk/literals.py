@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionHistoryStatusType",
+    "ActionStatusType",
+    "ActionTypeType",
+    "ApplicationVersionStatusType",
+    "ComputeTypeType",
+    "ConfigurationDeploymentStatusType",
+    "ConfigurationOptionValueTypeType",
+    "EnvironmentHealthAttributeType",
+    "EnvironmentHealthStatusType",
+    "EnvironmentHealthType",
+    "EnvironmentInfoTypeType",
+    "EnvironmentStatusType",
+    "EventSeverityType",
+    "FailureTypeType",
+    "InstancesHealthAttributeType",
+    "PlatformStatusType",
+    "SourceRepositoryType",
+    "SourceTypeType",
+    "ValidationSeverityType",
+]
+
 ActionHistoryStatusType = Literal["Completed", "Failed", "Unknown"]
 ActionStatusType = Literal["Scheduled", "Pending", "Running", "Unknown"]
 ActionTypeType = Literal["InstanceRefresh", "PlatformUpdate", "Unknown"]

@@ -4,6 +4,37 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionTypeEnumType",
+    "AdvertiseTrustStoreCaNamesEnumType",
+    "AnomalyResultEnumType",
+    "AuthenticateCognitoActionConditionalBehaviorEnumType",
+    "AuthenticateOidcActionConditionalBehaviorEnumType",
+    "CapacityReservationStateEnumType",
+    "DescribeTargetHealthInputIncludeEnumType",
+    "EnablePrefixForIpv6SourceNatEnumType",
+    "EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumType",
+    "IpAddressTypeType",
+    "JwtValidationActionAdditionalClaimFormatEnumType",
+    "LoadBalancerSchemeEnumType",
+    "LoadBalancerStateEnumType",
+    "LoadBalancerTypeEnumType",
+    "MitigationInEffectEnumType",
+    "ProtocolEnumType",
+    "RedirectActionStatusCodeEnumType",
+    "RemoveIpamPoolEnumType",
+    "RevocationTypeType",
+    "TargetAdministrativeOverrideReasonEnumType",
+    "TargetAdministrativeOverrideStateEnumType",
+    "TargetGroupIpAddressTypeEnumType",
+    "TargetHealthReasonEnumType",
+    "TargetHealthStateEnumType",
+    "TargetTypeEnumType",
+    "TransformTypeEnumType",
+    "TrustStoreAssociationStatusEnumType",
+    "TrustStoreStatusType",
+]
+
 ActionTypeEnumType = Literal[
     "forward",
     "authenticate-oidc",

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["FeedStatusType", "OutputStatusType"]
+
 FeedStatusType = Literal[
     "CREATING",
     "AVAILABLE",

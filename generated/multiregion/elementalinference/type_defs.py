@@ -23,6 +23,37 @@ from .literals import (
     OutputStatusType,
 )
 
+__all__ = [
+    "AssociateFeedRequestTypeDef",
+    "AssociateFeedResponseTypeDef",
+    "ClippingConfigTypeDef",
+    "CreateFeedRequestTypeDef",
+    "CreateFeedResponseTypeDef",
+    "CreateOutputTypeDef",
+    "CroppingConfigTypeDef",
+    "DeleteFeedRequestTypeDef",
+    "DeleteFeedResponseTypeDef",
+    "DisassociateFeedRequestTypeDef",
+    "DisassociateFeedResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FeedAssociationTypeDef",
+    "FeedSummaryTypeDef",
+    "GetFeedRequestTypeDef",
+    "GetFeedResponseTypeDef",
+    "GetOutputTypeDef",
+    "ListFeedsRequestTypeDef",
+    "ListFeedsResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "OutputConfigTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UpdateFeedRequestTypeDef",
+    "UpdateFeedResponseTypeDef",
+    "UpdateOutputTypeDef",
+]
+
 
 class AssociateFeedRequestTypeDef(TypedDict):
     id: str

@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "AllowAWSToRetainLogsType",
+    "CertificateProviderTypeType",
+    "ContainerProviderTypeType",
+    "EndpointStateType",
+    "FailureReasonType",
+    "JobRunStateType",
+    "PersistentAppUIType",
+    "TemplateParameterDataTypeType",
+    "VirtualClusterStateType",
+]
+
 AllowAWSToRetainLogsType = Literal["ENABLED", "DISABLED"]
 CertificateProviderTypeType = Literal["PEM"]
 ContainerProviderTypeType = Literal["EKS"]

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationStateType",
+    "ArchitectureType",
+    "JobRunModeType",
+    "JobRunStateType",
+    "ResourceTypeType",
+    "SessionStateType",
+]
+
 ApplicationStateType = Literal[
     "CREATING",
     "CREATED",

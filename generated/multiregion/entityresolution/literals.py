@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AttributeMatchingModelType",
+    "DeleteUniqueIdErrorTypeType",
+    "DeleteUniqueIdStatusType",
+    "IdMappingIncrementalRunTypeType",
+    "IdMappingTypeType",
+    "IdMappingWorkflowRuleDefinitionTypeType",
+    "IdNamespaceTypeType",
+    "IncrementalRunTypeType",
+    "JobStatusType",
+    "JobTypeType",
+    "MatchPurposeType",
+    "ProcessingTypeType",
+    "RecordMatchingModelType",
+    "ResolutionTypeType",
+    "SchemaAttributeTypeType",
+    "ServiceTypeType",
+    "StatementEffectType",
+]
+
 AttributeMatchingModelType = Literal["ONE_TO_ONE", "MANY_TO_MANY"]
 DeleteUniqueIdErrorTypeType = Literal["SERVICE_ERROR", "VALIDATION_ERROR"]
 DeleteUniqueIdStatusType = Literal["COMPLETED", "ACCEPTED"]

@@ -4,6 +4,43 @@
 
 from typing import Literal
 
+__all__ = [
+    "AutoTuneDesiredStateType",
+    "AutoTuneStateType",
+    "AutoTuneTypeType",
+    "ConfigChangeStatusType",
+    "DeploymentStatusType",
+    "DeploymentStrategyType",
+    "DescribePackagesFilterNameType",
+    "DomainPackageStatusType",
+    "DomainProcessingStatusTypeType",
+    "ESPartitionInstanceTypeType",
+    "ESWarmPartitionInstanceTypeType",
+    "EngineTypeType",
+    "InboundCrossClusterSearchConnectionStatusCodeType",
+    "InitiatedByType",
+    "LogTypeType",
+    "OptionStateType",
+    "OutboundCrossClusterSearchConnectionStatusCodeType",
+    "OverallChangeStatusType",
+    "PackageStatusType",
+    "PackageTypeType",
+    "PauseStateType",
+    "PrincipalTypeType",
+    "PropertyValueTypeType",
+    "ReservedElasticsearchInstancePaymentOptionType",
+    "RollbackOnDisableType",
+    "ScheduledAutoTuneActionTypeType",
+    "ScheduledAutoTuneSeverityTypeType",
+    "TLSSecurityPolicyType",
+    "TimeUnitType",
+    "UpgradeStatusType",
+    "UpgradeStepType",
+    "VolumeTypeType",
+    "VpcEndpointErrorCodeType",
+    "VpcEndpointStatusType",
+]
+
 AutoTuneDesiredStateType = Literal["ENABLED", "DISABLED"]
 AutoTuneStateType = Literal[
     "ENABLED",

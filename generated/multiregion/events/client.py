@@ -133,8 +133,7 @@ class MultiRegionEventBridge(MultiRegionClient):
     Services resources. When your resources change state, they automatically send
     events to an event stream. You can create rules that match selected events in
     the stream and route them to targets to take action. You can also use rules to
-    take action on a predetermined schedule. For example, you can configure rules
-    to:
+    take action on a predetermined schedule.
     """
 
     _service_name = "events"

@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApiDestinationHttpMethodType",
+    "ApiDestinationStateType",
+    "ArchiveStateType",
+    "AssignPublicIpType",
+    "ConnectionAuthorizationTypeType",
+    "ConnectionOAuthHttpMethodType",
+    "ConnectionStateType",
+    "EndpointStateType",
+    "EventSourceStateType",
+    "IncludeDetailType",
+    "LaunchTypeType",
+    "LevelType",
+    "PlacementConstraintTypeType",
+    "PlacementStrategyTypeType",
+    "PropagateTagsType",
+    "ReplayStateType",
+    "ReplicationStateType",
+    "RuleStateType",
+]
+
 ApiDestinationHttpMethodType = Literal[
     "POST",
     "GET",

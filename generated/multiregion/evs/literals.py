@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "CheckResultType",
+    "CheckTypeType",
+    "ConnectorStateType",
+    "ConnectorTypeType",
+    "EntitlementStatusType",
+    "EntitlementTypeType",
+    "EnvironmentStateType",
+    "HostStateType",
+    "InstanceTypeType",
+    "VcfVersionType",
+    "VlanStateType",
+]
+
 CheckResultType = Literal["PASSED", "FAILED", "UNKNOWN"]
 CheckTypeType = Literal[
     "KEY_REUSE",

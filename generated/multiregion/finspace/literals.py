@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "AutoScalingMetricType",
+    "ChangeTypeType",
+    "ChangesetStatusType",
+    "EnvironmentStatusType",
+    "ErrorDetailsType",
+    "FederationModeType",
+    "IPAddressTypeType",
+    "KxAzModeType",
+    "KxClusterCodeDeploymentStrategyType",
+    "KxClusterStatusType",
+    "KxClusterTypeType",
+    "KxDataviewStatusType",
+    "KxDeploymentStrategyType",
+    "KxNAS1TypeType",
+    "KxNodeStatusType",
+    "KxSavedownStorageTypeType",
+    "KxScalingGroupStatusType",
+    "KxVolumeStatusType",
+    "KxVolumeTypeType",
+    "RuleActionType",
+    "VolumeTypeType",
+    "dnsStatusType",
+    "tgwStatusType",
+]
+
 AutoScalingMetricType = Literal["CPU_UTILIZATION_PERCENTAGE"]
 ChangeTypeType = Literal["PUT", "DELETE"]
 ChangesetStatusType = Literal["PENDING", "PROCESSING", "FAILED", "COMPLETED"]

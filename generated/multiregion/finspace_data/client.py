@@ -252,7 +252,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         self, **kwargs: Unpack[GetExternalDataViewAccessDetailsRequestTypeDef]
     ) -> TargetResults[GetExternalDataViewAccessDetailsResponseTypeDef]:
         """Returns the credentials to access the external Dataview from an S3
-        location. To call this API:
+        location.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetExternalDataViewAccessDetails
         """

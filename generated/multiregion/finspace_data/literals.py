@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApiAccessType",
+    "ApplicationPermissionType",
+    "ChangeTypeType",
+    "ColumnDataTypeType",
+    "DataViewStatusType",
+    "DatasetKindType",
+    "DatasetStatusType",
+    "ErrorCategoryType",
+    "ExportFileFormatType",
+    "IngestionStatusType",
+    "PermissionGroupMembershipStatusType",
+    "UserStatusType",
+    "UserTypeType",
+    "locationTypeType",
+]
+
 ApiAccessType = Literal["ENABLED", "DISABLED"]
 ApplicationPermissionType = Literal[
     "CreateDataset",

@@ -4,6 +4,42 @@
 
 from typing import Literal
 
+__all__ = [
+    "AmazonOpenSearchServerlessS3BackupModeType",
+    "AmazonopensearchserviceIndexRotationPeriodType",
+    "AmazonopensearchserviceS3BackupModeType",
+    "CompressionFormatType",
+    "ConnectivityType",
+    "ContentEncodingType",
+    "DatabaseTypeType",
+    "DefaultDocumentIdFormatType",
+    "DeliveryStreamEncryptionStatusType",
+    "DeliveryStreamFailureTypeType",
+    "DeliveryStreamStatusType",
+    "DeliveryStreamTypeType",
+    "ElasticsearchIndexRotationPeriodType",
+    "ElasticsearchS3BackupModeType",
+    "HECEndpointTypeType",
+    "HttpEndpointS3BackupModeType",
+    "IcebergS3BackupModeType",
+    "KeyTypeType",
+    "NoEncryptionConfigType",
+    "OrcCompressionType",
+    "OrcFormatVersionType",
+    "ParquetCompressionType",
+    "ParquetWriterVersionType",
+    "ProcessorParameterNameType",
+    "ProcessorTypeType",
+    "RedshiftS3BackupModeType",
+    "S3BackupModeType",
+    "SSLModeType",
+    "SnapshotRequestedByType",
+    "SnapshotStatusType",
+    "SnowflakeDataLoadingOptionType",
+    "SnowflakeS3BackupModeType",
+    "SplunkS3BackupModeType",
+]
+
 AmazonOpenSearchServerlessS3BackupModeType = Literal[
     "FailedDocumentsOnly",
     "AllDocuments",

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountTargetingType",
+    "ActionsModeType",
+    "EmptyTargetResolutionModeType",
+    "ExperimentActionStatusType",
+    "ExperimentReportStatusType",
+    "ExperimentStatusType",
+    "SafetyLeverStatusInputType",
+    "SafetyLeverStatusType",
+]
+
 AccountTargetingType = Literal["single-account", "multi-account"]
 ActionsModeType = Literal["skip-all", "run-all"]
 EmptyTargetResolutionModeType = Literal["fail", "skip"]

@@ -4,6 +4,33 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountRoleStatusType",
+    "CustomerPolicyScopeIdTypeType",
+    "CustomerPolicyStatusType",
+    "DependentServiceNameType",
+    "DestinationTypeType",
+    "EntryTypeType",
+    "EntryViolationReasonType",
+    "FailedItemReasonType",
+    "FirewallDeploymentModelType",
+    "MarketplaceSubscriptionOnboardingStatusType",
+    "NetworkAclRuleActionType",
+    "NetworkFirewallOverrideActionType",
+    "OrganizationStatusType",
+    "PolicyComplianceStatusTypeType",
+    "RemediationActionTypeType",
+    "ResourceSetStatusType",
+    "ResourceTagLogicalOperatorType",
+    "RuleOrderType",
+    "SecurityServiceTypeType",
+    "StreamExceptionPolicyType",
+    "TargetTypeType",
+    "ThirdPartyFirewallAssociationStatusType",
+    "ThirdPartyFirewallType",
+    "ViolationReasonType",
+]
+
 AccountRoleStatusType = Literal[
     "READY",
     "CREATING",

@@ -165,7 +165,7 @@ class MultiRegionForecastService(MultiRegionClient):
     ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates an Amazon Forecast dataset. The information about the dataset that
         you provide helps Forecast understand how to consume the data for model
-        training. This includes the following:
+        training.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/CreateDataset
         """
@@ -232,8 +232,7 @@ class MultiRegionForecastService(MultiRegionClient):
         self, **kwargs: Unpack[CreateForecastExportJobRequestTypeDef]
     ) -> TargetResults[CreateForecastExportJobResponseTypeDef]:
         """Exports a forecast created by the CreateForecast operation to your Amazon
-        Simple Storage Service (Amazon S3) bucket. The forecast file name will
-        match the following conventions:
+        Simple Storage Service (Amazon S3) bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/CreateForecastExportJob
         """
@@ -302,8 +301,7 @@ class MultiRegionForecastService(MultiRegionClient):
         self, **kwargs: Unpack[CreateWhatIfForecastExportRequestTypeDef]
     ) -> TargetResults[CreateWhatIfForecastExportResponseTypeDef]:
         """Exports a forecast created by the CreateWhatIfForecast operation to your
-        Amazon Simple Storage Service (Amazon S3) bucket. The forecast file name
-        will match the following conventions:
+        Amazon Simple Storage Service (Amazon S3) bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/CreateWhatIfForecastExport
         """
@@ -542,9 +540,7 @@ class MultiRegionForecastService(MultiRegionClient):
     def describe_monitor(
         self, **kwargs: Unpack[DescribeMonitorRequestTypeDef]
     ) -> TargetResults[DescribeMonitorResponseTypeDef]:
-        """Describes a monitor resource. In addition to listing the properties
-        provided in the CreateMonitor request, this operation lists the following
-        properties:
+        """Describes a monitor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeMonitor
         """

@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AttributeTypeType",
+    "AutoMLOverrideStrategyType",
+    "ConditionType",
+    "DatasetTypeType",
+    "DayOfWeekType",
+    "DomainType",
+    "EvaluationTypeType",
+    "FeaturizationMethodNameType",
+    "FilterConditionStringType",
+    "ImportModeType",
+    "MonthType",
+    "OperationType",
+    "OptimizationMetricType",
+    "ScalingTypeType",
+    "StateType",
+    "TimePointGranularityType",
+    "TimeSeriesGranularityType",
+]
+
 AttributeTypeType = Literal["string", "integer", "float", "timestamp", "geolocation"]
 AutoMLOverrideStrategyType = Literal["LatencyOptimized", "AccuracyOptimized"]
 ConditionType = Literal["EQUALS", "NOT_EQUALS", "LESS_THAN", "GREATER_THAN"]

@@ -18,6 +18,17 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "DataPointTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ForecastTypeDef",
+    "QueryForecastRequestTypeDef",
+    "QueryForecastResponseTypeDef",
+    "QueryWhatIfForecastRequestTypeDef",
+    "QueryWhatIfForecastResponseTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class DataPointTypeDef(TypedDict):
     Timestamp: NotRequired[str]

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "AsyncJobStatusType",
+    "DataSourceType",
+    "DataTypeType",
+    "DetectorVersionStatusType",
+    "EventIngestionType",
+    "LanguageType",
+    "ListUpdateModeType",
+    "ModelEndpointStatusType",
+    "ModelInputDataFormatType",
+    "ModelOutputDataFormatType",
+    "ModelSourceType",
+    "ModelTypeEnumType",
+    "ModelVersionStatusType",
+    "RuleExecutionModeType",
+    "TrainingDataSourceEnumType",
+    "UnlabeledEventsTreatmentType",
+]
+
 AsyncJobStatusType = Literal[
     "IN_PROGRESS_INITIALIZING",
     "IN_PROGRESS",

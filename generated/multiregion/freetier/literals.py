@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountPlanStatusType",
+    "AccountPlanTypeType",
+    "ActivityStatusType",
+    "CurrencyCodeType",
+    "DimensionType",
+    "LanguageCodeType",
+    "MatchOptionType",
+]
+
 AccountPlanStatusType = Literal["NOT_STARTED", "ACTIVE", "EXPIRED"]
 AccountPlanTypeType = Literal["FREE", "PAID"]
 ActivityStatusType = Literal["NOT_STARTED", "IN_PROGRESS", "COMPLETED", "EXPIRING"]

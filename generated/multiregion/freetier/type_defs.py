@@ -28,6 +28,26 @@ from .literals import (
     MatchOptionType,
 )
 
+__all__ = [
+    "ActivityRewardTypeDef",
+    "ActivitySummaryTypeDef",
+    "DimensionValuesTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ExpressionTypeDef",
+    "FreeTierUsageTypeDef",
+    "GetAccountActivityRequestTypeDef",
+    "GetAccountActivityResponseTypeDef",
+    "GetAccountPlanStateResponseTypeDef",
+    "GetFreeTierUsageRequestTypeDef",
+    "GetFreeTierUsageResponseTypeDef",
+    "ListAccountActivitiesRequestTypeDef",
+    "ListAccountActivitiesResponseTypeDef",
+    "MonetaryAmountTypeDef",
+    "ResponseMetadataTypeDef",
+    "UpgradeAccountPlanRequestTypeDef",
+    "UpgradeAccountPlanResponseTypeDef",
+]
+
 
 class ActivityRewardTypeDef(TypedDict):
     credit: NotRequired[MonetaryAmountTypeDef]

@@ -244,9 +244,7 @@ class MultiRegionFSx(MultiRegionClient):
     def create_file_system(
         self, **kwargs: Unpack[CreateFileSystemRequestTypeDef]
     ) -> TargetResults[CreateFileSystemResponseTypeDef]:
-        """Creates a new, empty Amazon FSx file system. You can create the following
-        supported Amazon FSx file systems using the CreateFileSystem API
-        operation:
+        """Creates a new, empty Amazon FSx file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/CreateFileSystem
         """

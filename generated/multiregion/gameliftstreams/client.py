@@ -131,8 +131,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         """Enables clients to reconnect to a stream session while preserving all
         session state and data in the disconnected session. This reconnection
         process can be initiated when a stream session is in either
-        PENDING_CLIENT_RECONNECTION or ACTIVE status. The process works as
-        follows:
+        PENDING_CLIENT_RECONNECTION or ACTIVE status.
 
         https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/CreateStreamSessionConnection
         """
@@ -310,8 +309,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         information that clients can use to access the stream. A stream session
         refers to an instance of a stream that Amazon GameLift Streams transmits
         from the server to the end-user. A stream session runs on a compute
-        resource that a stream group has allocated. The start stream session
-        process works as follows:
+        resource that a stream group has allocated.
 
         https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/StartStreamSession
         """
@@ -321,8 +319,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
     ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags to a Amazon GameLift Streams resource. Use tags
-        to organize Amazon Web Services resources for a range of purposes. You can
-        assign tags to the following Amazon GameLift Streams resource types:
+        to organize Amazon Web Services resources for a range of purposes.
 
         https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/TagResource
         """

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationStatusReasonType",
+    "ApplicationStatusType",
+    "ExportFilesStatusType",
+    "ProtocolType",
+    "ReplicationStatusTypeType",
+    "RuntimeEnvironmentTypeType",
+    "StreamClassType",
+    "StreamGroupLocationStatusType",
+    "StreamGroupStatusReasonType",
+    "StreamGroupStatusType",
+    "StreamSessionStatusReasonType",
+    "StreamSessionStatusType",
+]
+
 ApplicationStatusType = Literal[
     "INITIALIZED",
     "PROCESSING",

@@ -28,9 +28,7 @@ __all__ = ["MultiRegionLocationServiceMapsV2"]
 
 
 class MultiRegionLocationServiceMapsV2(MultiRegionClient):
-    """Integrate high-quality base map data into your applications using MapLibre.
-    Capabilities include:
-    """
+    """Integrate high-quality base map data into your applications using MapLibre."""
 
     _service_name = "geo-maps"
     _generated_from = "1.43.11"

@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "BuildingsType",
+    "ColorSchemeType",
+    "ContourDensityType",
+    "LabelSizeType",
+    "MapFeatureModeType",
+    "MapStyleType",
+    "ScaleBarUnitType",
+    "StaticMapStyleType",
+    "TerrainType",
+    "TileAdditionalFeatureType",
+    "TrafficType",
+    "TravelModeType",
+    "VariantType",
+]
+
 BuildingsType = Literal["Buildings3D"]
 ColorSchemeType = Literal["Light", "Dark"]
 ContourDensityType = Literal["Low", "Medium", "High"]

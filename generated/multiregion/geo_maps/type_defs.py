@@ -34,6 +34,21 @@ from .literals import (
     VariantType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetGlyphsRequestTypeDef",
+    "GetGlyphsResponseTypeDef",
+    "GetSpritesRequestTypeDef",
+    "GetSpritesResponseTypeDef",
+    "GetStaticMapRequestTypeDef",
+    "GetStaticMapResponseTypeDef",
+    "GetStyleDescriptorRequestTypeDef",
+    "GetStyleDescriptorResponseTypeDef",
+    "GetTileRequestTypeDef",
+    "GetTileResponseTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class GetGlyphsRequestTypeDef(TypedDict):
     FontStack: str

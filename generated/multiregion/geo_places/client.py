@@ -34,7 +34,6 @@ __all__ = ["MultiRegionLocationServicePlacesV2"]
 class MultiRegionLocationServicePlacesV2(MultiRegionClient):
     """The Places API enables powerful location search and geocoding capabilities for
     your applications, offering global coverage with rich, detailed information.
-    Key features include:
     """
 
     _service_name = "geo-places"

@@ -4,6 +4,35 @@
 
 from typing import Literal
 
+__all__ = [
+    "AutocompleteAdditionalFeatureType",
+    "AutocompleteFilterPlaceTypeType",
+    "AutocompleteIntendedUseType",
+    "GeocodeAdditionalFeatureType",
+    "GeocodeFilterPlaceTypeType",
+    "GeocodeIntendedUseType",
+    "GetPlaceAdditionalFeatureType",
+    "GetPlaceIntendedUseType",
+    "PlaceTypeType",
+    "PostalAuthorityType",
+    "PostalCodeModeType",
+    "PostalCodeTypeType",
+    "QueryTypeType",
+    "RecordTypeCodeType",
+    "ReverseGeocodeAdditionalFeatureType",
+    "ReverseGeocodeFilterPlaceTypeType",
+    "ReverseGeocodeIntendedUseType",
+    "SearchNearbyAdditionalFeatureType",
+    "SearchNearbyIntendedUseType",
+    "SearchTextAdditionalFeatureType",
+    "SearchTextIntendedUseType",
+    "SuggestAdditionalFeatureType",
+    "SuggestIntendedUseType",
+    "SuggestResultItemTypeType",
+    "TypePlacementType",
+    "ZipClassificationCodeType",
+]
+
 AutocompleteAdditionalFeatureType = Literal["Core"]
 AutocompleteFilterPlaceTypeType = Literal["Locality", "PostalCode"]
 AutocompleteIntendedUseType = Literal["SingleUse"]

@@ -166,9 +166,7 @@ class MultiRegionGlacier(MultiRegionClient):
         self, **kwargs: Unpack[DeleteArchiveInputTypeDef]
     ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes an archive from a vault. Subsequent requests to
-        initiate a retrieval of this archive will fail. Archive retrievals that
-        are in progress for this archive ID may or may not succeed according to
-        the following scenarios:
+        initiate a retrieval of this archive will fail.
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/DeleteArchive
         """
@@ -290,6 +288,11 @@ class MultiRegionGlacier(MultiRegionClient):
     ) -> TargetResults[GetVaultLockOutputTypeDef]:
         """This operation retrieves the following attributes from the lock-policy
         subresource set on the specified vault:
+        - The vault lock policy set on the vault.
+        - The state of the vault lock, which is either InProgess or Locked.
+        - When the lock ID expires. The lock ID is used to complete the vault
+          locking process.
+        - When the vault lock was initiated and put into the InProgress state.
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/GetVaultLock
         """
@@ -333,6 +336,10 @@ class MultiRegionGlacier(MultiRegionClient):
         self, **kwargs: Unpack[InitiateVaultLockInputTypeDef]
     ) -> TargetResults[InitiateVaultLockOutputTypeDef]:
         """This operation initiates the vault locking process by doing the following:
+        - Installing a vault lock policy on the specified vault.
+        - Setting the lock state of vault lock to InProgress.
+        - Returning a lock ID, which is used to complete the vault locking
+          process.
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/InitiateVaultLock
         """

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionCodeType",
+    "CannedACLType",
+    "EncryptionTypeType",
+    "ExpressionTypeType",
+    "FileHeaderInfoType",
+    "PermissionType",
+    "QuoteFieldsType",
+    "StatusCodeType",
+    "StorageClassType",
+    "TypeType",
+]
+
 ActionCodeType = Literal["ArchiveRetrieval", "InventoryRetrieval", "Select"]
 CannedACLType = Literal[
     "private",

@@ -631,6 +631,12 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         self, **kwargs: Unpack[UpdateAcceleratorRequestTypeDef]
     ) -> TargetResults[UpdateAcceleratorResponseTypeDef]:
         """Update an accelerator to make changes, such as the following:
+        - Change the name of the accelerator.
+        - Disable the accelerator so that it no longer accepts or routes traffic,
+          or so that you can delete it.
+        - Enable the accelerator, if it is disabled.
+        - Change the IP address type to dual-stack if it is IPv4, or change the IP
+          address type to IPv4 if it's dual-stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateAccelerator
         """

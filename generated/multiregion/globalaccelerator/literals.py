@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "AcceleratorStatusType",
+    "ByoipCidrStateType",
+    "ClientAffinityType",
+    "CustomRoutingAcceleratorStatusType",
+    "CustomRoutingDestinationTrafficStateType",
+    "CustomRoutingProtocolType",
+    "HealthCheckProtocolType",
+    "HealthStateType",
+    "IpAddressFamilyType",
+    "IpAddressTypeType",
+    "ProtocolType",
+]
+
 AcceleratorStatusType = Literal["DEPLOYED", "IN_PROGRESS"]
 ByoipCidrStateType = Literal[
     "PENDING_PROVISIONING",

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountAccessTypeType",
+    "AuthenticationProviderTypesType",
+    "DataSourceTypeType",
+    "IPAddressTypeType",
+    "LicenseTypeType",
+    "NotificationDestinationTypeType",
+    "PermissionTypeType",
+    "RoleType",
+    "SamlConfigurationStatusType",
+    "UpdateActionType",
+    "UserTypeType",
+    "WorkspaceStatusType",
+]
+
 AccountAccessTypeType = Literal["CURRENT_ACCOUNT", "ORGANIZATION"]
 AuthenticationProviderTypesType = Literal["AWS_SSO", "SAML"]
 DataSourceTypeType = Literal[

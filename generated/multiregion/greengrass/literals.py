@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "BulkDeploymentStatusType",
+    "ConfigurationSyncStatusType",
+    "DeploymentTypeType",
+    "EncodingTypeType",
+    "FunctionIsolationModeType",
+    "LoggerComponentType",
+    "LoggerLevelType",
+    "LoggerTypeType",
+    "PermissionType",
+    "SoftwareToUpdateType",
+    "TelemetryType",
+    "UpdateAgentLogLevelType",
+    "UpdateTargetsArchitectureType",
+    "UpdateTargetsOperatingSystemType",
+]
+
 BulkDeploymentStatusType = Literal[
     "Initializing",
     "Running",

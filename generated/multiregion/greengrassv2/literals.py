@@ -4,6 +4,30 @@
 
 from typing import Literal
 
+__all__ = [
+    "CloudComponentStateType",
+    "ComponentDependencyTypeType",
+    "ComponentVisibilityScopeType",
+    "CoreDeviceStatusType",
+    "DeploymentComponentUpdatePolicyActionType",
+    "DeploymentFailureHandlingPolicyType",
+    "DeploymentHistoryFilterType",
+    "DeploymentStatusType",
+    "EffectiveDeploymentExecutionStatusType",
+    "InstalledComponentLifecycleStateType",
+    "InstalledComponentTopologyFilterType",
+    "IoTJobAbortActionType",
+    "IoTJobExecutionFailureTypeType",
+    "IotEndpointTypeType",
+    "LambdaEventSourceTypeType",
+    "LambdaFilesystemPermissionType",
+    "LambdaInputPayloadEncodingTypeType",
+    "LambdaIsolationModeType",
+    "RecipeOutputFormatType",
+    "S3EndpointTypeType",
+    "VendorGuidanceType",
+]
+
 CloudComponentStateType = Literal[
     "REQUESTED",
     "INITIATED",

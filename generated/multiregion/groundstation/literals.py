@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "AgentStatusType",
+    "AngleUnitsType",
+    "AuditResultsType",
+    "BandwidthUnitsType",
+    "CapabilityHealthReasonType",
+    "CapabilityHealthType",
+    "ConfigCapabilityTypeType",
+    "ContactStatusType",
+    "CriticalityType",
+    "EirpUnitsType",
+    "EndpointStatusType",
+    "EphemerisErrorCodeType",
+    "EphemerisInvalidReasonType",
+    "EphemerisSourceType",
+    "EphemerisStatusType",
+    "EphemerisTypeType",
+    "FrequencyUnitsType",
+    "MaintenanceTypeType",
+    "PolarizationType",
+    "ReservationTypeType",
+    "TelemetrySinkTypeType",
+    "VersionFailureReasonCodeType",
+    "VersionStatusType",
+]
+
 AgentStatusType = Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"]
 AngleUnitsType = Literal["DEGREE_ANGLE", "RADIAN"]
 AuditResultsType = Literal["HEALTHY", "UNHEALTHY"]

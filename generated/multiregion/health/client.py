@@ -187,8 +187,7 @@ class MultiRegionHealth(MultiRegionClient):
         Organizations. You can use thefilters parameter to specify the events that
         you want to return. Events are returned in a summary form and don't
         include the affected accounts, detailed description, any additional
-        metadata that depends on the event type, or any affected resources. To
-        retrieve that information, use the following operations:
+        metadata that depends on the event type, or any affected resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventsForOrganization
         """
@@ -402,8 +401,7 @@ class MultiRegionHealth(MultiRegionClient):
         Organizations. You can use thefilters parameter to specify the events that
         you want to return. Events are returned in a summary form and don't
         include the affected accounts, detailed description, any additional
-        metadata that depends on the event type, or any affected resources. To
-        retrieve that information, use the following operations:
+        metadata that depends on the event type, or any affected resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeEventsForOrganization
         """

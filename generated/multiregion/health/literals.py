@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "EventActionabilityType",
+    "EventPersonaType",
+    "EventTypeActionabilityType",
+    "EventTypePersonaType",
+    "entityStatusCodeType",
+    "eventAggregateFieldType",
+    "eventScopeCodeType",
+    "eventStatusCodeType",
+    "eventTypeCategoryType",
+]
+
 EventActionabilityType = Literal[
     "ACTION_REQUIRED",
     "ACTION_MAY_BE_REQUIRED",

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthorizationStrategyType",
+    "CmkTypeType",
+    "DatastoreStatusType",
+    "ErrorCategoryType",
+    "FHIRVersionType",
+    "JobStatusType",
+    "PreloadDataTypeType",
+    "ValidationLevelType",
+]
+
 AuthorizationStrategyType = Literal["SMART_ON_FHIR_V1", "SMART_ON_FHIR", "AWS_AUTH"]
 CmkTypeType = Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]
 DatastoreStatusType = Literal[

@@ -673,8 +673,7 @@ class MultiRegionIAM(MultiRegionClient):
         """Deletes the specified role. Unlike the Amazon Web Services Management
         Console, when you delete a role programmatically, you must delete the
         items attached to the role manually, or the deletion fails. For more
-        information, see Deleting an IAM role. Before attempting to delete a role,
-        remove the following attached items:
+        information, see Deleting an IAM role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteRole
         """
@@ -765,8 +764,7 @@ class MultiRegionIAM(MultiRegionClient):
         """Deletes the specified IAM user. Unlike the Amazon Web Services Management
         Console, when you delete a user programmatically, you must delete the
         items attached to the user manually, or the deletion fails. For more
-        information, see Deleting an IAM user. Before attempting to delete a user,
-        remove the following items:
+        information, see Deleting an IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteUser
         """

@@ -4,6 +4,36 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessAdvisorUsageGranularityTypeType",
+    "ContextKeyTypeEnumType",
+    "DeletionTaskStatusTypeType",
+    "EntityTypeType",
+    "FeatureTypeType",
+    "PermissionsBoundaryAttachmentTypeType",
+    "PolicyEvaluationDecisionTypeType",
+    "PolicyParameterTypeEnumType",
+    "PolicySourceTypeType",
+    "PolicyUsageTypeType",
+    "ReportFormatTypeType",
+    "ReportStateTypeType",
+    "assertionEncryptionModeTypeType",
+    "assignmentStatusTypeType",
+    "encodingTypeType",
+    "globalEndpointTokenVersionType",
+    "jobStatusTypeType",
+    "permissionCheckResultTypeType",
+    "permissionCheckStatusTypeType",
+    "policyOwnerEntityTypeType",
+    "policyScopeTypeType",
+    "policyTypeType",
+    "sortKeyTypeType",
+    "stateTypeType",
+    "statusTypeType",
+    "summaryKeyTypeType",
+    "summaryStateTypeType",
+]
+
 AccessAdvisorUsageGranularityTypeType = Literal["SERVICE_LEVEL", "ACTION_LEVEL"]
 ContextKeyTypeEnumType = Literal[
     "string",

@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["UserStatusType"]
+
 UserStatusType = Literal["ENABLED", "DISABLED"]

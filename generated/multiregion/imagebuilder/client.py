@@ -227,8 +227,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         self, **kwargs: Unpack[CreateComponentRequestTypeDef]
     ) -> TargetResults[CreateComponentResponseTypeDef]:
         """Creates a new component that can be used to build, validate, test, and
-        assess your image. The component is based on a YAML document that you
-        specify using exactly one of the following methods:
+        assess your image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateComponent
         """
@@ -581,7 +580,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         self, **kwargs: Unpack[ImportDiskImageRequestTypeDef]
     ) -> TargetResults[ImportDiskImageResponseTypeDef]:
         """Import a Windows operating system image from a verified Microsoft ISO disk
-        file. The following disk images are supported:
+        file.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ImportDiskImage
         """

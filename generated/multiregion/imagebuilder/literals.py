@@ -4,6 +4,45 @@
 
 from typing import Literal
 
+__all__ = [
+    "BuildTypeType",
+    "ComponentFormatType",
+    "ComponentStatusType",
+    "ComponentTypeType",
+    "ContainerRepositoryServiceType",
+    "ContainerTypeType",
+    "DiskImageFormatType",
+    "EbsVolumeTypeType",
+    "ImageScanStatusType",
+    "ImageSourceType",
+    "ImageStatusType",
+    "ImageTypeType",
+    "LifecycleExecutionResourceActionNameType",
+    "LifecycleExecutionResourceStatusType",
+    "LifecycleExecutionStatusType",
+    "LifecyclePolicyDetailActionTypeType",
+    "LifecyclePolicyDetailFilterTypeType",
+    "LifecyclePolicyResourceTypeType",
+    "LifecyclePolicyStatusType",
+    "LifecyclePolicyTimeUnitType",
+    "MarketplaceResourceTypeType",
+    "OnWorkflowFailureType",
+    "OwnershipType",
+    "PipelineExecutionStartConditionType",
+    "PipelineStatusType",
+    "PlatformType",
+    "ProductCodeTypeType",
+    "ResourceStatusType",
+    "SsmParameterDataTypeType",
+    "TenancyTypeType",
+    "WorkflowExecutionStatusType",
+    "WorkflowStatusType",
+    "WorkflowStepActionTypeType",
+    "WorkflowStepExecutionRollbackStatusType",
+    "WorkflowStepExecutionStatusType",
+    "WorkflowTypeType",
+]
+
 BuildTypeType = Literal["USER_INITIATED", "SCHEDULED", "IMPORT", "IMPORT_ISO"]
 ComponentFormatType = Literal["SHELL"]
 ComponentStatusType = Literal["DEPRECATED", "DISABLED", "ACTIVE"]

@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["JobTypeType"]
+
 JobTypeType = Literal["Import", "Export"]

@@ -22,6 +22,25 @@ from .literals import (
     JobTypeType,
 )
 
+__all__ = [
+    "ArtifactTypeDef",
+    "CancelJobInputTypeDef",
+    "CancelJobOutputTypeDef",
+    "CreateJobInputTypeDef",
+    "CreateJobOutputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetShippingLabelInputTypeDef",
+    "GetShippingLabelOutputTypeDef",
+    "GetStatusInputTypeDef",
+    "GetStatusOutputTypeDef",
+    "JobTypeDef",
+    "ListJobsInputTypeDef",
+    "ListJobsOutputTypeDef",
+    "ResponseMetadataTypeDef",
+    "UpdateJobInputTypeDef",
+    "UpdateJobOutputTypeDef",
+]
+
 
 class ArtifactTypeDef(TypedDict):
     Description: NotRequired[str]

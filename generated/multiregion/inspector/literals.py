@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "AgentHealthCodeType",
+    "AgentHealthType",
+    "AssessmentRunNotificationSnsStatusCodeType",
+    "AssessmentRunStateType",
+    "AssetTypeType",
+    "FailedItemErrorCodeType",
+    "InspectorEventType",
+    "LocaleType",
+    "PreviewStatusType",
+    "ReportFileFormatType",
+    "ReportStatusType",
+    "ReportTypeType",
+    "ScopeTypeType",
+    "SeverityType",
+    "StopActionType",
+]
+
 AgentHealthType = Literal["HEALTHY", "UNHEALTHY", "UNKNOWN"]
 AgentHealthCodeType = Literal[
     "IDLE",

@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["OutputFormatType"]
+
 OutputFormatType = Literal["CYCLONE_DX_1_5", "INSPECTOR", "INSPECTOR_ALT"]

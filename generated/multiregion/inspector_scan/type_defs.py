@@ -24,6 +24,15 @@ from .literals import (
     OutputFormatType,
 )
 
+__all__ = [
+    "DocumentOutputValue",
+    "DocumentValue",
+    "EmptyResponseMetadataTypeDef",
+    "ResponseMetadataTypeDef",
+    "ScanSbomRequestTypeDef",
+    "ScanSbomResponseTypeDef",
+]
+
 
 class ScanSbomRequestTypeDef(TypedDict):
     sbom: ReadOnly[DocumentValue]

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "AttachPointTypeType",
+    "ConnectionStateType",
+    "EnvironmentStateType",
+    "RemoteAccountIdentifierTypeType",
+]
+
 AttachPointTypeType = Literal["DirectConnectGateway"]
 ConnectionStateType = Literal[
     "available",

@@ -25,6 +25,45 @@ from .literals import (
     RemoteAccountIdentifierTypeType,
 )
 
+__all__ = [
+    "AcceptConnectionProposalRequestTypeDef",
+    "AcceptConnectionProposalResponseTypeDef",
+    "AttachPointDescriptorTypeDef",
+    "AttachPointTypeDef",
+    "BandwidthsTypeDef",
+    "ConnectionSummaryTypeDef",
+    "ConnectionTypeDef",
+    "CreateConnectionRequestTypeDef",
+    "CreateConnectionResponseTypeDef",
+    "DeleteConnectionRequestTypeDef",
+    "DeleteConnectionResponseTypeDef",
+    "DescribeConnectionProposalRequestTypeDef",
+    "DescribeConnectionProposalResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EnvironmentTypeDef",
+    "GetConnectionRequestTypeDef",
+    "GetConnectionResponseTypeDef",
+    "GetEnvironmentRequestTypeDef",
+    "GetEnvironmentResponseTypeDef",
+    "ListAttachPointsRequestTypeDef",
+    "ListAttachPointsResponseTypeDef",
+    "ListConnectionsRequestTypeDef",
+    "ListConnectionsResponseTypeDef",
+    "ListEnvironmentsRequestTypeDef",
+    "ListEnvironmentsResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "ProviderTypeDef",
+    "RemoteAccountIdentifierTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "UpdateConnectionRequestTypeDef",
+    "UpdateConnectionResponseTypeDef",
+]
+
 
 class AcceptConnectionProposalRequestTypeDef(TypedDict):
     attachPoint: AttachPointTypeDef

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "HealthEventImpactTypeType",
+    "HealthEventStatusType",
+    "InternetEventStatusType",
+    "InternetEventTypeType",
+    "LocalHealthEventsConfigStatusType",
+    "LogDeliveryStatusType",
+    "MonitorConfigStateType",
+    "MonitorProcessingStatusCodeType",
+    "OperatorType",
+    "QueryStatusType",
+    "QueryTypeType",
+    "TriangulationEventTypeType",
+]
+
 HealthEventImpactTypeType = Literal[
     "AVAILABILITY",
     "PERFORMANCE",

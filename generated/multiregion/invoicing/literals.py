@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "BillTypeType",
+    "BillingEntityType",
+    "BuyerDomainType",
+    "ConnectionTestingMethodType",
+    "EinvoiceDeliveryAttachmentTypeType",
+    "EinvoiceDeliveryDocumentTypeType",
+    "EinvoiceDeliveryStatusType",
+    "InvoiceFrequencyType",
+    "InvoiceTypeType",
+    "ListInvoiceSummariesResourceTypeType",
+    "ProcurementPortalNameType",
+    "ProcurementPortalPreferenceStatusType",
+    "ProtocolType",
+    "PurchaseOrderDataSourceTypeType",
+    "ReceiverRoleType",
+    "SupplementalDocumentTypeType",
+    "SupplierDomainType",
+    "TaxAuthorityStatusType",
+]
+
 BillTypeType = Literal["ANNIVERSARY", "PURCHASE", "REFUND"]
 BillingEntityType = Literal["AWS", "AWS_MARKETPLACE"]
 BuyerDomainType = Literal["NetworkID"]

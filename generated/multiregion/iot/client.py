@@ -621,8 +621,7 @@ class MultiRegionIoT(MultiRegionClient):
     def associate_targets_with_job(
         self, **kwargs: Unpack[AssociateTargetsWithJobRequestTypeDef]
     ) -> TargetResults[AssociateTargetsWithJobResponseTypeDef]:
-        """Associates a group with a continuous job. The following criteria must be
-        met:
+        """Associates a group with a continuous job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/AssociateTargetsWithJob
         """
@@ -2420,8 +2419,7 @@ class MultiRegionIoT(MultiRegionClient):
     def list_related_resources_for_audit_finding(
         self, **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef]
     ) -> TargetResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
-        """The related resources of an Audit finding. The following resources can be
-        returned from calling this API:
+        """The related resources of an Audit finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRelatedResourcesForAuditFinding
         """
@@ -4153,8 +4151,7 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListRelatedResourcesForAuditFinding in every target, merged
         per target (botocore's build_full_result).
 
-        The related resources of an Audit finding. The following resources can be
-        returned from calling this API:
+        The related resources of an Audit finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRelatedResourcesForAuditFinding
         """

@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["PayloadFormatIndicatorType"]
+
 PayloadFormatIndicatorType = Literal["UNSPECIFIED_BYTES", "UTF8_DATA"]

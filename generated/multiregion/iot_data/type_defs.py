@@ -23,6 +23,27 @@ from .literals import (
     PayloadFormatIndicatorType,
 )
 
+__all__ = [
+    "DeleteConnectionRequestTypeDef",
+    "DeleteThingShadowRequestTypeDef",
+    "DeleteThingShadowResponseTypeDef",
+    "DocumentValue",
+    "EmptyResponseMetadataTypeDef",
+    "GetRetainedMessageRequestTypeDef",
+    "GetRetainedMessageResponseTypeDef",
+    "GetThingShadowRequestTypeDef",
+    "GetThingShadowResponseTypeDef",
+    "ListNamedShadowsForThingRequestTypeDef",
+    "ListNamedShadowsForThingResponseTypeDef",
+    "ListRetainedMessagesRequestTypeDef",
+    "ListRetainedMessagesResponseTypeDef",
+    "PublishRequestTypeDef",
+    "ResponseMetadataTypeDef",
+    "RetainedMessageSummaryTypeDef",
+    "UpdateThingShadowRequestTypeDef",
+    "UpdateThingShadowResponseTypeDef",
+]
+
 
 class DeleteConnectionRequestTypeDef(TypedDict):
     clientId: str

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["JobExecutionStatusType"]
+
 JobExecutionStatusType = Literal[
     "QUEUED",
     "IN_PROGRESS",

@@ -22,6 +22,25 @@ from .literals import (
     JobExecutionStatusType,
 )
 
+__all__ = [
+    "CommandParameterValueTypeDef",
+    "DescribeJobExecutionRequestTypeDef",
+    "DescribeJobExecutionResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetPendingJobExecutionsRequestTypeDef",
+    "GetPendingJobExecutionsResponseTypeDef",
+    "JobExecutionStateTypeDef",
+    "JobExecutionSummaryTypeDef",
+    "JobExecutionTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartCommandExecutionRequestTypeDef",
+    "StartCommandExecutionResponseTypeDef",
+    "StartNextPendingJobExecutionRequestTypeDef",
+    "StartNextPendingJobExecutionResponseTypeDef",
+    "UpdateJobExecutionRequestTypeDef",
+    "UpdateJobExecutionResponseTypeDef",
+]
+
 
 class CommandParameterValueTypeDef(TypedDict):
     S: NotRequired[str]

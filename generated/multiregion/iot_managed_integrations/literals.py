@@ -4,6 +4,45 @@
 
 from typing import Literal
 
+__all__ = [
+    "AbortCriteriaActionType",
+    "AbortCriteriaFailureTypeType",
+    "AssociationStateType",
+    "AuthMaterialTypeType",
+    "AuthTypeType",
+    "CloudConnectorTypeType",
+    "ConfigurationStateType",
+    "ConnectorEventOperationType",
+    "DeliveryDestinationTypeType",
+    "DeviceDiscoveryStatusType",
+    "DisconnectReasonValueType",
+    "DiscoveryAuthMaterialTypeType",
+    "DiscoveryModificationType",
+    "DiscoveryTypeType",
+    "EncryptionTypeType",
+    "EndpointTypeType",
+    "EventTypeType",
+    "HubNetworkModeType",
+    "LogLevelType",
+    "ManagedThingAssociationStatusType",
+    "OtaMechanismType",
+    "OtaProtocolType",
+    "OtaStatusType",
+    "OtaTaskExecutionStatusType",
+    "OtaTypeType",
+    "ProtocolTypeType",
+    "ProvisioningProfileStatusType",
+    "ProvisioningStatusType",
+    "ProvisioningTypeType",
+    "RetryCriteriaFailureTypeType",
+    "RoleType",
+    "SchedulingConfigEndBehaviorType",
+    "SchemaVersionFormatType",
+    "SchemaVersionTypeType",
+    "SchemaVersionVisibilityType",
+    "TokenEndpointAuthenticationSchemeType",
+]
+
 AbortCriteriaActionType = Literal["CANCEL"]
 AbortCriteriaFailureTypeType = Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
 AssociationStateType = Literal[

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthenticationMethodType",
+    "ProtocolType",
+    "StatusType",
+    "SuiteRunStatusType",
+    "TestCaseScenarioStatusType",
+    "TestCaseScenarioTypeType",
+]
+
 AuthenticationMethodType = Literal["X509ClientCertificate", "SignatureVersion4"]
 ProtocolType = Literal[
     "MqttV3_1_1",

@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlarmModelVersionStatusType",
+    "AnalysisResultLevelType",
+    "AnalysisStatusType",
+    "ComparisonOperatorType",
+    "DetectorModelVersionStatusType",
+    "EvaluationMethodType",
+    "InputStatusType",
+    "LoggingLevelType",
+    "PayloadTypeType",
+]
+
 AlarmModelVersionStatusType = Literal["ACTIVE", "ACTIVATING", "INACTIVE", "FAILED"]
 AnalysisResultLevelType = Literal["INFO", "WARNING", "ERROR"]
 AnalysisStatusType = Literal["RUNNING", "COMPLETE", "FAILED"]

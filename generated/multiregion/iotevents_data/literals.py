@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlarmStateNameType",
+    "ComparisonOperatorType",
+    "CustomerActionNameType",
+    "ErrorCodeType",
+    "EventTypeType",
+    "TriggerTypeType",
+]
+
 AlarmStateNameType = Literal[
     "DISABLED",
     "NORMAL",

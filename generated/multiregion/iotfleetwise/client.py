@@ -199,8 +199,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
     def create_decoder_manifest(
         self, **kwargs: Unpack[CreateDecoderManifestRequestTypeDef]
     ) -> TargetResults[CreateDecoderManifestResponseTypeDef]:
-        """Creates the decoder manifest associated with a model manifest. To create a
-        decoder manifest, the following must be true:
+        """Creates the decoder manifest associated with a model manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/CreateDecoderManifest
         """

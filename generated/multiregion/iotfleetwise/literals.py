@@ -4,6 +4,39 @@
 
 from typing import Literal
 
+__all__ = [
+    "CampaignStatusType",
+    "CompressionType",
+    "DataFormatType",
+    "DefaultForUnmappedSignalsTypeType",
+    "DiagnosticsModeType",
+    "EncryptionStatusType",
+    "EncryptionTypeType",
+    "ListResponseScopeType",
+    "LogTypeType",
+    "ManifestStatusType",
+    "NetworkInterfaceTypeType",
+    "NodeDataEncodingType",
+    "NodeDataTypeType",
+    "ROS2PrimitiveTypeType",
+    "RegistrationStatusType",
+    "SignalDecoderTypeType",
+    "SignalNodeTypeType",
+    "SignalValueTypeType",
+    "SpoolingModeType",
+    "StorageCompressionFormatType",
+    "StorageMaximumSizeUnitType",
+    "StorageMinimumTimeToLiveUnitType",
+    "StructuredMessageListTypeType",
+    "TimeUnitType",
+    "TriggerModeType",
+    "UpdateCampaignActionType",
+    "UpdateModeType",
+    "VehicleAssociationBehaviorType",
+    "VehicleMiddlewareProtocolType",
+    "VehicleStateType",
+]
+
 CampaignStatusType = Literal["CREATING", "WAITING_FOR_APPROVAL", "RUNNING", "SUSPENDED"]
 CompressionType = Literal["OFF", "SNAPPY"]
 DataFormatType = Literal["JSON", "PARQUET"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ClientModeType", "ConnectionStatusType", "TunnelStatusType"]
+
 ClientModeType = Literal["SOURCE", "DESTINATION", "ALL"]
 ConnectionStatusType = Literal["CONNECTED", "DISCONNECTED"]
 TunnelStatusType = Literal["OPEN", "CLOSED"]

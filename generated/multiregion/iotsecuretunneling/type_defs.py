@@ -24,6 +24,34 @@ from .literals import (
     TunnelStatusType,
 )
 
+__all__ = [
+    "CloseTunnelRequestTypeDef",
+    "CloseTunnelResponseTypeDef",
+    "ConnectionStateTypeDef",
+    "DescribeTunnelRequestTypeDef",
+    "DescribeTunnelResponseTypeDef",
+    "DestinationConfigOutputTypeDef",
+    "DestinationConfigTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "ListTunnelsRequestTypeDef",
+    "ListTunnelsResponseTypeDef",
+    "OpenTunnelRequestTypeDef",
+    "OpenTunnelResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "RotateTunnelAccessTokenRequestTypeDef",
+    "RotateTunnelAccessTokenResponseTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "TagTypeDef",
+    "TimeoutConfigTypeDef",
+    "TunnelSummaryTypeDef",
+    "TunnelTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+]
+
 
 class CloseTunnelRequestTypeDef(TypedDict):
     tunnelId: str

@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "DefinitionLanguageType",
+    "DeploymentTargetType",
+    "EntityFilterNameType",
+    "EntityTypeType",
+    "FlowExecutionEventTypeType",
+    "FlowExecutionStatusType",
+    "FlowTemplateFilterNameType",
+    "NamespaceDeletionStatusErrorCodesType",
+    "NamespaceDeletionStatusType",
+    "SystemInstanceDeploymentStatusType",
+    "SystemInstanceFilterNameType",
+    "SystemTemplateFilterNameType",
+    "UploadStatusType",
+]
+
 DefinitionLanguageType = Literal["GRAPHQL"]
 DeploymentTargetType = Literal["GREENGRASS", "CLOUD"]
 EntityFilterNameType = Literal[

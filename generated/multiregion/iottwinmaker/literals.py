@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "ColumnTypeType",
+    "ComponentUpdateTypeType",
+    "DestinationTypeType",
+    "ErrorCodeType",
+    "GroupTypeType",
+    "InterpolationTypeType",
+    "MetadataTransferJobStateType",
+    "OrderByTimeType",
+    "OrderType",
+    "ParentEntityUpdateTypeType",
+    "PricingModeType",
+    "PricingTierType",
+    "PropertyGroupUpdateTypeType",
+    "PropertyUpdateTypeType",
+    "SceneErrorCodeType",
+    "ScopeType",
+    "SourceTypeType",
+    "StateType",
+    "SyncJobStateType",
+    "SyncResourceStateType",
+    "SyncResourceTypeType",
+    "TypeType",
+    "UpdateReasonType",
+]
+
 ColumnTypeType = Literal["NODE", "EDGE", "VALUE"]
 ComponentUpdateTypeType = Literal["CREATE", "UPDATE", "DELETE"]
 DestinationTypeType = Literal["s3", "iotsitewise", "iottwinmaker"]

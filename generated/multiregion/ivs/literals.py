@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChannelLatencyModeType",
+    "ChannelTypeType",
+    "ContainerFormatType",
+    "MultitrackMaximumResolutionType",
+    "MultitrackPolicyType",
+    "RecordingConfigurationStateType",
+    "RecordingModeType",
+    "RenditionConfigurationRenditionSelectionType",
+    "RenditionConfigurationRenditionType",
+    "StreamHealthType",
+    "StreamStateType",
+    "ThumbnailConfigurationResolutionType",
+    "ThumbnailConfigurationStorageType",
+    "TranscodePresetType",
+]
+
 ChannelLatencyModeType = Literal["NORMAL", "LOW"]
 ChannelTypeType = Literal["BASIC", "STANDARD", "ADVANCED_SD", "ADVANCED_HD"]
 ContainerFormatType = Literal["TS", "FRAGMENTED_MP4"]

@@ -4,6 +4,30 @@
 
 from typing import Literal
 
+__all__ = [
+    "CompositionStateType",
+    "DestinationStateType",
+    "EventErrorCodeType",
+    "EventNameType",
+    "IngestConfigurationStateType",
+    "IngestProtocolType",
+    "ParticipantProtocolType",
+    "ParticipantRecordingFilterByRecordingStateType",
+    "ParticipantRecordingMediaTypeType",
+    "ParticipantRecordingStateType",
+    "ParticipantStateType",
+    "ParticipantTokenCapabilityType",
+    "PipBehaviorType",
+    "PipPositionType",
+    "RecordingConfigurationFormatType",
+    "ReplicationStateType",
+    "ReplicationTypeType",
+    "ThumbnailRecordingModeType",
+    "ThumbnailStorageTypeType",
+    "VideoAspectRatioType",
+    "VideoFillModeType",
+]
+
 CompositionStateType = Literal["STARTING", "ACTIVE", "STOPPING", "FAILED", "STOPPED"]
 DestinationStateType = Literal[
     "STARTING",

@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChatTokenCapabilityType",
+    "CreateLoggingConfigurationStateType",
+    "FallbackResultType",
+    "LoggingConfigurationStateType",
+    "UpdateLoggingConfigurationStateType",
+]
+
 ChatTokenCapabilityType = Literal["SEND_MESSAGE", "DISCONNECT_USER", "DELETE_MESSAGE"]
 CreateLoggingConfigurationStateType = Literal["ACTIVE"]
 FallbackResultType = Literal["ALLOW", "DENY"]

@@ -4,6 +4,31 @@
 
 from typing import Literal
 
+__all__ = [
+    "BrokerAZDistributionType",
+    "ClientBrokerType",
+    "ClusterStateType",
+    "ClusterTypeType",
+    "ConfigurationStateType",
+    "ConsumerGroupOffsetSyncModeType",
+    "CustomerActionStatusType",
+    "EnhancedMonitoringType",
+    "KafkaClusterEncryptionInTransitTypeType",
+    "KafkaClusterSaslScramMechanismType",
+    "KafkaVersionStatusType",
+    "NetworkTypeType",
+    "NodeTypeType",
+    "RebalancingStatusType",
+    "ReplicationStartingPositionTypeType",
+    "ReplicationTopicNameConfigurationTypeType",
+    "ReplicatorStateType",
+    "StorageModeType",
+    "TargetCompressionTypeType",
+    "TopicStateType",
+    "UserIdentityTypeType",
+    "VpcConnectionStateType",
+]
+
 BrokerAZDistributionType = Literal["DEFAULT"]
 ClientBrokerType = Literal["TLS", "TLS_PLAINTEXT", "PLAINTEXT"]
 ClusterStateType = Literal[

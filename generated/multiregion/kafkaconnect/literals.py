@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "ConnectorOperationStateType",
+    "ConnectorOperationStepStateType",
+    "ConnectorOperationStepTypeType",
+    "ConnectorOperationTypeType",
+    "ConnectorStateType",
+    "CustomPluginContentTypeType",
+    "CustomPluginStateType",
+    "KafkaClusterClientAuthenticationTypeType",
+    "KafkaClusterEncryptionInTransitTypeType",
+    "NetworkTypeType",
+    "WorkerConfigurationStateType",
+]
+
 ConnectorOperationStateType = Literal[
     "PENDING",
     "UPDATE_IN_PROGRESS",

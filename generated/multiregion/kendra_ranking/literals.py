@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["RescoreExecutionPlanStatusType"]
+
 RescoreExecutionPlanStatusType = Literal[
     "CREATING",
     "UPDATING",

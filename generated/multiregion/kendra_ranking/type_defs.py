@@ -22,6 +22,32 @@ from .literals import (
     RescoreExecutionPlanStatusType,
 )
 
+__all__ = [
+    "CapacityUnitsConfigurationTypeDef",
+    "CreateRescoreExecutionPlanRequestTypeDef",
+    "CreateRescoreExecutionPlanResponseTypeDef",
+    "DeleteRescoreExecutionPlanRequestTypeDef",
+    "DescribeRescoreExecutionPlanRequestTypeDef",
+    "DescribeRescoreExecutionPlanResponseTypeDef",
+    "DocumentTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ListRescoreExecutionPlansRequestTypeDef",
+    "ListRescoreExecutionPlansResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "RescoreExecutionPlanSummaryTypeDef",
+    "RescoreRequestTypeDef",
+    "RescoreResultItemTypeDef",
+    "RescoreResultTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "TagTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "UpdateRescoreExecutionPlanRequestTypeDef",
+]
+
 
 class CapacityUnitsConfigurationTypeDef(TypedDict):
     RescoreCapacityUnits: int

@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "CdcPropagateTagsType",
+    "CdcStatusType",
+    "ClientSideTimestampsStatusType",
+    "EncryptionTypeType",
+    "KeyspaceStatusType",
+    "PointInTimeRecoveryStatusType",
+    "SortOrderType",
+    "TableStatusType",
+    "ThroughputModeType",
+    "TimeToLiveStatusType",
+    "TypeStatusType",
+    "ViewTypeType",
+    "WarmThroughputStatusType",
+    "rsType",
+]
+
 CdcPropagateTagsType = Literal["TABLE", "NONE"]
 CdcStatusType = Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
 ClientSideTimestampsStatusType = Literal["ENABLED"]

@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "OriginTypeType",
+    "ShardFilterTypeType",
+    "ShardIteratorTypeType",
+    "StreamStatusType",
+    "StreamViewTypeType",
+]
+
 OriginTypeType = Literal["USER", "REPLICATION", "TTL"]
 ShardFilterTypeType = Literal["CHILD_SHARDS"]
 ShardIteratorTypeType = Literal[

@@ -26,6 +26,29 @@ from .literals import (
     StreamViewTypeType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetRecordsInputTypeDef",
+    "GetRecordsOutputTypeDef",
+    "GetShardIteratorInputTypeDef",
+    "GetShardIteratorOutputTypeDef",
+    "GetStreamInputTypeDef",
+    "GetStreamOutputTypeDef",
+    "KeyspacesCellMapDefinitionTypeDef",
+    "KeyspacesCellTypeDef",
+    "KeyspacesCellValueTypeDef",
+    "KeyspacesMetadataTypeDef",
+    "KeyspacesRowTypeDef",
+    "ListStreamsInputTypeDef",
+    "ListStreamsOutputTypeDef",
+    "RecordTypeDef",
+    "ResponseMetadataTypeDef",
+    "SequenceNumberRangeTypeDef",
+    "ShardFilterTypeDef",
+    "ShardTypeDef",
+    "StreamTypeDef",
+]
+
 
 class GetRecordsInputTypeDef(TypedDict):
     shardIterator: str

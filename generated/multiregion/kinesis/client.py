@@ -123,8 +123,7 @@ class MultiRegionKinesis(MultiRegionClient):
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
     ) -> TargetResults[EmptyResponseMetadataTypeDef]:
-        """Delete a policy for the specified data stream or consumer. Request
-        patterns can be one of the following:
+        """Delete a policy for the specified data stream or consumer.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DeleteResourcePolicy
         """
@@ -242,7 +241,6 @@ class MultiRegionKinesis(MultiRegionClient):
         self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
     ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
         """Returns a policy attached to the specified data stream or consumer.
-        Request patterns can be one of the following:
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/GetResourcePolicy
         """

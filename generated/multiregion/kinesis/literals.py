@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "ConsumerStatusType",
+    "EncryptionTypeType",
+    "MetricsNameType",
+    "MinimumThroughputBillingCommitmentInputStatusType",
+    "MinimumThroughputBillingCommitmentOutputStatusType",
+    "ScalingTypeType",
+    "ShardFilterTypeType",
+    "ShardIteratorTypeType",
+    "StreamModeType",
+    "StreamStatusType",
+]
+
 ConsumerStatusType = Literal["CREATING", "DELETING", "ACTIVE"]
 EncryptionTypeType = Literal["NONE", "KMS"]
 MetricsNameType = Literal[

@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "ClipFragmentSelectorTypeType",
+    "ContainerFormatType",
+    "DASHDisplayFragmentNumberType",
+    "DASHDisplayFragmentTimestampType",
+    "DASHFragmentSelectorTypeType",
+    "DASHPlaybackModeType",
+    "FormatConfigKeyType",
+    "FormatType",
+    "FragmentSelectorTypeType",
+    "HLSDiscontinuityModeType",
+    "HLSDisplayFragmentTimestampType",
+    "HLSFragmentSelectorTypeType",
+    "HLSPlaybackModeType",
+    "ImageErrorType",
+    "ImageSelectorTypeType",
+]
+
 ClipFragmentSelectorTypeType = Literal["PRODUCER_TIMESTAMP", "SERVER_TIMESTAMP"]
 ContainerFormatType = Literal["FRAGMENTED_MP4", "MPEG_TS"]
 DASHDisplayFragmentNumberType = Literal["ALWAYS", "NEVER"]

@@ -37,6 +37,34 @@ from .literals import (
     ImageSelectorTypeType,
 )
 
+__all__ = [
+    "ClipFragmentSelectorTypeDef",
+    "ClipTimestampRangeTypeDef",
+    "DASHFragmentSelectorTypeDef",
+    "DASHTimestampRangeTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FragmentSelectorTypeDef",
+    "FragmentTypeDef",
+    "GetClipInputTypeDef",
+    "GetClipOutputTypeDef",
+    "GetDASHStreamingSessionURLInputTypeDef",
+    "GetDASHStreamingSessionURLOutputTypeDef",
+    "GetHLSStreamingSessionURLInputTypeDef",
+    "GetHLSStreamingSessionURLOutputTypeDef",
+    "GetImagesInputTypeDef",
+    "GetImagesOutputTypeDef",
+    "GetMediaForFragmentListInputTypeDef",
+    "GetMediaForFragmentListOutputTypeDef",
+    "HLSFragmentSelectorTypeDef",
+    "HLSTimestampRangeTypeDef",
+    "ImageTypeDef",
+    "ListFragmentsInputTypeDef",
+    "ListFragmentsOutputTypeDef",
+    "ResponseMetadataTypeDef",
+    "StreamingBody",
+    "TimestampRangeTypeDef",
+]
+
 
 class ClipFragmentSelectorTypeDef(TypedDict):
     FragmentSelectorType: ClipFragmentSelectorTypeType

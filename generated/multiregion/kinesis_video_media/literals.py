@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["StartSelectorTypeType"]
+
 StartSelectorTypeType = Literal[
     "FRAGMENT_NUMBER",
     "SERVER_TIMESTAMP",

@@ -23,6 +23,15 @@ from .literals import (
     StartSelectorTypeType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetMediaInputTypeDef",
+    "GetMediaOutputTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartSelectorTypeDef",
+    "StreamingBody",
+]
+
 
 class GetMediaInputTypeDef(TypedDict):
     StreamName: NotRequired[str]

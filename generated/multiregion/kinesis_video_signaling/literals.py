@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["ServiceType"]
+
 ServiceType = Literal["TURN"]

@@ -22,6 +22,16 @@ from .literals import (
     ServiceType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetIceServerConfigRequestTypeDef",
+    "GetIceServerConfigResponseTypeDef",
+    "IceServerTypeDef",
+    "ResponseMetadataTypeDef",
+    "SendAlexaOfferToMasterRequestTypeDef",
+    "SendAlexaOfferToMasterResponseTypeDef",
+]
+
 
 class GetIceServerConfigRequestTypeDef(TypedDict):
     ChannelARN: str

@@ -18,6 +18,13 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "JoinStorageSessionAsViewerInputTypeDef",
+    "JoinStorageSessionInputTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class JoinStorageSessionAsViewerInputTypeDef(TypedDict):
     channelArn: str

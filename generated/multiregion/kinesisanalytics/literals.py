@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ApplicationStatusType", "InputStartingPositionType", "RecordFormatTypeType"]
+
 ApplicationStatusType = Literal[
     "DELETING",
     "STARTING",

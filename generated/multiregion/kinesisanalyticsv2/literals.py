@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationModeType",
+    "ApplicationRestoreTypeType",
+    "ApplicationStatusType",
+    "ArtifactTypeType",
+    "CodeContentTypeType",
+    "ConfigurationTypeType",
+    "InputStartingPositionType",
+    "KeyTypeType",
+    "LogLevelType",
+    "MetricsLevelType",
+    "OperationStatusType",
+    "RecordFormatTypeType",
+    "RuntimeEnvironmentType",
+    "SnapshotStatusType",
+    "UrlTypeType",
+]
+
 ApplicationModeType = Literal["STREAMING", "INTERACTIVE"]
 ApplicationRestoreTypeType = Literal[
     "SKIP_RESTORE_FROM_SNAPSHOT",

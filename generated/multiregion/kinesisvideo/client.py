@@ -387,8 +387,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
     def update_media_storage_configuration(
         self, **kwargs: Unpack[UpdateMediaStorageConfigurationInputTypeDef]
     ) -> TargetResults[UpdateMediaStorageConfigurationOutputTypeDef]:
-        """Associates a SignalingChannel to a stream to store the media. There are
-        two signaling modes that you can specify :
+        """Associates a SignalingChannel to a stream to store the media.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateMediaStorageConfiguration
         """

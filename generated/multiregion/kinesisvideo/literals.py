@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "APINameType",
+    "ChannelProtocolType",
+    "ChannelRoleType",
+    "ChannelTypeType",
+    "ComparisonOperatorType",
+    "ConfigurationStatusType",
+    "DefaultStorageTierType",
+    "FormatConfigKeyType",
+    "FormatType",
+    "ImageSelectorTypeType",
+    "MediaStorageConfigurationStatusType",
+    "MediaUriTypeType",
+    "RecorderStatusType",
+    "StatusType",
+    "StrategyOnFullSizeType",
+    "SyncStatusType",
+    "UpdateDataRetentionOperationType",
+    "UploaderStatusType",
+]
+
 APINameType = Literal[
     "PUT_MEDIA",
     "GET_MEDIA",

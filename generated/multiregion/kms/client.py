@@ -200,6 +200,11 @@ class MultiRegionKMS(MultiRegionClient):
     ) -> TargetResults[DecryptResponseTypeDef]:
         """Decrypts ciphertext that was encrypted by a KMS key using any of the
         following operations:
+        - Encrypt
+        - GenerateDataKey
+        - GenerateDataKeyPair
+        - GenerateDataKeyWithoutPlaintext
+        - GenerateDataKeyPairWithoutPlaintext
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/Decrypt
         """

@@ -4,6 +4,39 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlgorithmSpecType",
+    "ConnectionErrorCodeTypeType",
+    "ConnectionStateTypeType",
+    "CustomKeyStoreTypeType",
+    "CustomerMasterKeySpecType",
+    "DataKeyPairSpecType",
+    "DataKeySpecType",
+    "DryRunModifierTypeType",
+    "EncryptionAlgorithmSpecType",
+    "ExpirationModelTypeType",
+    "GrantOperationType",
+    "ImportStateType",
+    "ImportTypeType",
+    "IncludeKeyMaterialType",
+    "KeyAgreementAlgorithmSpecType",
+    "KeyEncryptionMechanismType",
+    "KeyLastUsageTrackingOperationType",
+    "KeyManagerTypeType",
+    "KeyMaterialStateType",
+    "KeySpecType",
+    "KeyStateType",
+    "KeyUsageTypeType",
+    "MacAlgorithmSpecType",
+    "MessageTypeType",
+    "MultiRegionKeyTypeType",
+    "OriginTypeType",
+    "RotationTypeType",
+    "SigningAlgorithmSpecType",
+    "WrappingKeySpecType",
+    "XksProxyConnectivityTypeType",
+]
+
 AlgorithmSpecType = Literal[
     "RSAES_PKCS1_V1_5",
     "RSAES_OAEP_SHA_1",

@@ -263,8 +263,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """Creates a new LF-Tag expression with the provided name, description,
         catalog ID, and expression body. This call fails if a LF-Tag expression
         with the same name already exists in the caller’s account or if the
-        underlying LF-Tags don't exist. To call this API operation, caller needs
-        the following Lake Formation permissions:
+        underlying LF-Tags don't exist.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/CreateLFTagExpression
         """
@@ -303,7 +302,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         self, **kwargs: Unpack[DeleteLFTagRequestTypeDef]
     ) -> TargetResults[DeleteLFTagResponseTypeDef]:
         """Deletes an LF-tag by its key name. The operation fails if the specified
-        tag key doesn't exist. When you delete an LF-Tag:
+        tag key doesn't exist.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeleteLFTag
         """

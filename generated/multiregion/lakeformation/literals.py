@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationStatusType",
+    "ComparisonOperatorType",
+    "CredentialsScopeType",
+    "DataLakeResourceTypeType",
+    "EnableStatusType",
+    "FieldNameStringType",
+    "OptimizerTypeType",
+    "PermissionType",
+    "PermissionTypeType",
+    "QueryStateStringType",
+    "ResourceShareTypeType",
+    "ResourceTypeType",
+    "ServiceAuthorizationType",
+    "TransactionStatusFilterType",
+    "TransactionStatusType",
+    "TransactionTypeType",
+    "VerificationStatusType",
+]
+
 ApplicationStatusType = Literal["ENABLED", "DISABLED"]
 ComparisonOperatorType = Literal[
     "EQ",

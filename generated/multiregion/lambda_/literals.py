@@ -4,6 +4,52 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationLogLevelType",
+    "ArchitectureType",
+    "CapacityProviderPredefinedMetricTypeType",
+    "CapacityProviderScalingModeType",
+    "CapacityProviderStateType",
+    "CodeSigningPolicyType",
+    "EndPointTypeType",
+    "EventSourceMappingMetricType",
+    "EventSourceMappingSystemLogLevelType",
+    "EventSourcePositionType",
+    "EventTypeType",
+    "ExecutionStatusType",
+    "FullDocumentType",
+    "FunctionResponseTypeType",
+    "FunctionUrlAuthTypeType",
+    "FunctionVersionLatestPublishedType",
+    "FunctionVersionType",
+    "InvocationTypeType",
+    "InvokeModeType",
+    "KafkaSchemaRegistryAuthTypeType",
+    "KafkaSchemaValidationAttributeType",
+    "LastUpdateStatusReasonCodeType",
+    "LastUpdateStatusType",
+    "LogFormatType",
+    "LogTypeType",
+    "OperationActionType",
+    "OperationStatusType",
+    "OperationTypeType",
+    "PackageTypeType",
+    "ProvisionedConcurrencyStatusEnumType",
+    "RecursiveLoopType",
+    "ResponseStreamingInvocationTypeType",
+    "RuntimeType",
+    "SchemaRegistryEventRecordFormatType",
+    "SnapStartApplyOnType",
+    "SnapStartOptimizationStatusType",
+    "SourceAccessTypeType",
+    "StateReasonCodeType",
+    "StateType",
+    "SystemLogLevelType",
+    "TenantIsolationModeType",
+    "TracingModeType",
+    "UpdateRuntimeOnType",
+]
+
 ApplicationLogLevelType = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
 ArchitectureType = Literal["x86_64", "arm64"]
 CapacityProviderPredefinedMetricTypeType = Literal[

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "DeploymentFilterKeyType",
+    "DeploymentPatternVersionFilterKeyType",
+    "DeploymentStatusType",
+    "EventStatusType",
+    "WorkloadDeploymentPatternStatusType",
+    "WorkloadStatusType",
+]
+
 DeploymentFilterKeyType = Literal["WORKLOAD_NAME", "DEPLOYMENT_STATUS"]
 DeploymentPatternVersionFilterKeyType = Literal["updateFromVersion"]
 DeploymentStatusType = Literal[

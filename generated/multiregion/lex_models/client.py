@@ -356,6 +356,11 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         self, **kwargs: Unpack[GetBotsRequestTypeDef]
     ) -> TargetResults[GetBotsResponseTypeDef]:
         """Returns bot information as follows:
+        - If you provide the nameContains field, the response includes information
+          for the $LATEST version of all bots whose name contains the specified
+          string.
+        - If you don't specify the nameContains field, the operation returns
+          information about the $LATEST version of all of your bots.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBots
         """
@@ -454,6 +459,10 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         self, **kwargs: Unpack[GetIntentsRequestTypeDef]
     ) -> TargetResults[GetIntentsResponseTypeDef]:
         """Returns intent information as follows:
+        - If you specify the nameContains field, returns the $LATEST version of
+          all intents that contain the specified string.
+        - If you don't specify the nameContains field, returns information about
+          the $LATEST version of all intents.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntents
         """
@@ -517,6 +526,10 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         self, **kwargs: Unpack[GetSlotTypesRequestTypeDef]
     ) -> TargetResults[GetSlotTypesResponseTypeDef]:
         """Returns slot type information as follows:
+        - If you specify the nameContains field, returns the $LATEST version of
+          all slot types that contain the specified string.
+        - If you don't specify the nameContains field, returns information about
+          the $LATEST version of all slot types.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypes
         """
@@ -750,6 +763,11 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         build_full_result).
 
         Returns bot information as follows:
+        - If you provide the nameContains field, the response includes information
+          for the $LATEST version of all bots whose name contains the specified
+          string.
+        - If you don't specify the nameContains field, the operation returns
+          information about the $LATEST version of all of your bots.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBots
         """
@@ -854,6 +872,10 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         build_full_result).
 
         Returns intent information as follows:
+        - If you specify the nameContains field, returns the $LATEST version of
+          all intents that contain the specified string.
+        - If you don't specify the nameContains field, returns information about
+          the $LATEST version of all intents.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntents
         """
@@ -906,6 +928,10 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         build_full_result).
 
         Returns slot type information as follows:
+        - If you specify the nameContains field, returns the $LATEST version of
+          all slot types that contain the specified string.
+        - If you don't specify the nameContains field, returns information about
+          the $LATEST version of all slot types.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypes
         """

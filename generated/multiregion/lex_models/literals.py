@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChannelStatusType",
+    "ChannelTypeType",
+    "ContentTypeType",
+    "DestinationType",
+    "ExportStatusType",
+    "ExportTypeType",
+    "FulfillmentActivityTypeType",
+    "ImportStatusType",
+    "LocaleType",
+    "LogTypeType",
+    "MergeStrategyType",
+    "MigrationAlertTypeType",
+    "MigrationSortAttributeType",
+    "MigrationStatusType",
+    "MigrationStrategyType",
+    "ObfuscationSettingType",
+    "ProcessBehaviorType",
+    "ResourceTypeType",
+    "SlotConstraintType",
+    "SlotValueSelectionStrategyType",
+    "SortOrderType",
+    "StatusType",
+    "StatusTypeType",
+]
+
 ChannelStatusType = Literal["IN_PROGRESS", "CREATED", "FAILED"]
 ChannelTypeType = Literal["Facebook", "Slack", "Twilio-Sms", "Kik"]
 ContentTypeType = Literal["PlainText", "SSML", "CustomPayload"]

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "ConfirmationStatusType",
+    "ContentTypeType",
+    "DialogActionTypeType",
+    "DialogStateType",
+    "FulfillmentStateType",
+    "MessageFormatTypeType",
+]
+
 ConfirmationStatusType = Literal["None", "Confirmed", "Denied"]
 ContentTypeType = Literal["application/vnd.amazonaws.card.generic"]
 DialogActionTypeType = Literal[

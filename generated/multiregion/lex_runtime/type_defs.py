@@ -30,6 +30,37 @@ from .literals import (
     MessageFormatTypeType,
 )
 
+__all__ = [
+    "ActiveContextOutputTypeDef",
+    "ActiveContextTimeToLiveTypeDef",
+    "ActiveContextTypeDef",
+    "ButtonTypeDef",
+    "DeleteSessionRequestTypeDef",
+    "DeleteSessionResponseTypeDef",
+    "DialogActionOutputTypeDef",
+    "DialogActionTypeDef",
+    "DocumentOutputValue",
+    "DocumentValue",
+    "EmptyResponseMetadataTypeDef",
+    "GenericAttachmentTypeDef",
+    "GetSessionRequestTypeDef",
+    "GetSessionResponseTypeDef",
+    "IntentConfidenceTypeDef",
+    "IntentSummaryOutputTypeDef",
+    "IntentSummaryTypeDef",
+    "PostContentRequestTypeDef",
+    "PostContentResponseTypeDef",
+    "PostTextRequestTypeDef",
+    "PostTextResponseTypeDef",
+    "PredictedIntentTypeDef",
+    "PutSessionRequestTypeDef",
+    "PutSessionResponseTypeDef",
+    "ResponseCardTypeDef",
+    "ResponseMetadataTypeDef",
+    "SentimentResponseTypeDef",
+    "StreamingBody",
+]
+
 
 class ActiveContextOutputTypeDef(TypedDict):
     name: str

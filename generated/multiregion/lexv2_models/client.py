@@ -919,8 +919,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
     def list_intent_metrics(
         self, **kwargs: Unpack[ListIntentMetricsRequestTypeDef]
     ) -> TargetResults[ListIntentMetricsResponseTypeDef]:
-        """Retrieves summary metrics for the intents in your bot. The following
-        fields are required:
+        """Retrieves summary metrics for the intents in your bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListIntentMetrics
         """
@@ -930,7 +929,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         self, **kwargs: Unpack[ListIntentPathsRequestTypeDef]
     ) -> TargetResults[ListIntentPathsResponseTypeDef]:
         """Retrieves summary statistics for a path of intents that users take over
-        sessions with your bot. The following fields are required:
+        sessions with your bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListIntentPaths
         """
@@ -939,8 +938,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
     def list_intent_stage_metrics(
         self, **kwargs: Unpack[ListIntentStageMetricsRequestTypeDef]
     ) -> TargetResults[ListIntentStageMetricsResponseTypeDef]:
-        """Retrieves summary metrics for the stages within intents in your bot. The
-        following fields are required:
+        """Retrieves summary metrics for the stages within intents in your bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListIntentStageMetrics
         """
@@ -970,8 +968,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
     ) -> TargetResults[ListSessionAnalyticsDataResponseTypeDef]:
         """Retrieves a list of metadata for individual user sessions with your bot.
         The startDateTime and endDateTime fields are required. These fields define
-        a time range for which you want to retrieve results. Of the optional
-        fields, you can organize the results in the following ways:
+        a time range for which you want to retrieve results.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListSessionAnalyticsData
         """
@@ -980,8 +977,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
     def list_session_metrics(
         self, **kwargs: Unpack[ListSessionMetricsRequestTypeDef]
     ) -> TargetResults[ListSessionMetricsResponseTypeDef]:
-        """Retrieves summary metrics for the user sessions with your bot. The
-        following fields are required:
+        """Retrieves summary metrics for the user sessions with your bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListSessionMetrics
         """

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "ConfirmationStateType",
+    "ConversationModeType",
+    "DialogActionTypeType",
+    "InputModeType",
+    "IntentStateType",
+    "InterpretationSourceType",
+    "MessageContentTypeType",
+    "PlaybackInterruptionReasonType",
+    "SentimentTypeType",
+    "ShapeType",
+    "StyleTypeType",
+]
+
 ConfirmationStateType = Literal["Confirmed", "Denied", "None"]
 ConversationModeType = Literal["AUDIO", "TEXT"]
 DialogActionTypeType = Literal[

@@ -657,8 +657,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
     ) -> TargetResults[TagResourceResponseTypeDef]:
-        """Adds the specified tags to the specified resource. The following resources
-        support tagging in License Manager:
+        """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/TagResource
         """

@@ -4,6 +4,30 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActivationOverrideBehaviorType",
+    "AllowedOperationType",
+    "CheckoutTypeType",
+    "DigitalSignatureMethodType",
+    "EntitlementDataUnitType",
+    "EntitlementUnitType",
+    "GrantStatusType",
+    "InventoryFilterConditionType",
+    "LicenseAssetGroupStatusType",
+    "LicenseConfigurationStatusType",
+    "LicenseConversionTaskStatusType",
+    "LicenseCountingTypeType",
+    "LicenseDeletionStatusType",
+    "LicenseStatusType",
+    "ProductCodeTypeType",
+    "ReceivedStatusType",
+    "RenewTypeType",
+    "ReportFrequencyTypeType",
+    "ReportTypeType",
+    "ResourceTypeType",
+    "TokenTypeType",
+]
+
 ActivationOverrideBehaviorType = Literal[
     "DISTRIBUTED_GRANTS_ONLY",
     "ALL_GRANTS_PERMITTED_BY_ISSUER",

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "LinuxSubscriptionsDiscoveryType",
+    "OperatorType",
+    "OrganizationIntegrationType",
+    "StatusType",
+    "SubscriptionProviderSourceType",
+    "SubscriptionProviderStatusType",
+]
+
 LinuxSubscriptionsDiscoveryType = Literal["Enabled", "Disabled"]
 OperatorType = Literal["Equal", "NotEqual", "Contains"]
 OrganizationIntegrationType = Literal["Enabled", "Disabled"]

@@ -27,6 +27,38 @@ from .literals import (
     SubscriptionProviderStatusType,
 )
 
+__all__ = [
+    "DeregisterSubscriptionProviderRequestTypeDef",
+    "DeregisterSubscriptionProviderResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FilterTypeDef",
+    "GetRegisteredSubscriptionProviderRequestTypeDef",
+    "GetRegisteredSubscriptionProviderResponseTypeDef",
+    "GetServiceSettingsResponseTypeDef",
+    "InstanceTypeDef",
+    "LinuxSubscriptionsDiscoverySettingsOutputTypeDef",
+    "LinuxSubscriptionsDiscoverySettingsTypeDef",
+    "ListLinuxSubscriptionInstancesRequestTypeDef",
+    "ListLinuxSubscriptionInstancesResponseTypeDef",
+    "ListLinuxSubscriptionsRequestTypeDef",
+    "ListLinuxSubscriptionsResponseTypeDef",
+    "ListRegisteredSubscriptionProvidersRequestTypeDef",
+    "ListRegisteredSubscriptionProvidersResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "RegisterSubscriptionProviderRequestTypeDef",
+    "RegisterSubscriptionProviderResponseTypeDef",
+    "RegisteredSubscriptionProviderTypeDef",
+    "ResponseMetadataTypeDef",
+    "SubscriptionTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "UpdateServiceSettingsRequestTypeDef",
+    "UpdateServiceSettingsResponseTypeDef",
+]
+
 
 class DeregisterSubscriptionProviderRequestTypeDef(TypedDict):
     SubscriptionProviderArn: str

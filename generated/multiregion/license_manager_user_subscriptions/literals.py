@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActiveDirectoryTypeType",
+    "LicenseServerEndpointProvisioningStatusType",
+    "LicenseServerHealthStatusType",
+    "ServerTypeType",
+]
+
 ActiveDirectoryTypeType = Literal["SELF_MANAGED", "AWS_MANAGED"]
 LicenseServerEndpointProvisioningStatusType = Literal[
     "PROVISIONING",

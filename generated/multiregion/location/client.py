@@ -479,8 +479,7 @@ class MultiRegionLocationService(MultiRegionClient):
         """This action forecasts future geofence events that are likely to occur
         within a specified time horizon if a device continues moving at its
         current speed. Each forecasted event is associated with a geofence from a
-        provided geofence collection. A forecast event can have one of the
-        following states:
+        provided geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ForecastGeofenceEvents
         """
@@ -850,8 +849,7 @@ class MultiRegionLocationService(MultiRegionClient):
         This action forecasts future geofence events that are likely to occur
         within a specified time horizon if a device continues moving at its
         current speed. Each forecasted event is associated with a geofence from a
-        provided geofence collection. A forecast event can have one of the
-        following states:
+        provided geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ForecastGeofenceEvents
         """

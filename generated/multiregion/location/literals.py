@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "BatchItemErrorCodeType",
+    "DimensionUnitType",
+    "DistanceUnitType",
+    "ForecastedGeofenceEventTypeType",
+    "IntendedUseType",
+    "JobActionType",
+    "JobErrorCodeType",
+    "JobInputFormatType",
+    "JobOutputFormatType",
+    "JobStatusType",
+    "OptimizationModeType",
+    "PositionFilteringType",
+    "PricingPlanType",
+    "RouteMatrixErrorCodeType",
+    "SpeedUnitType",
+    "StatusType",
+    "TravelModeType",
+    "ValidateAddressAdditionalFeatureType",
+    "VehicleWeightUnitType",
+]
+
 BatchItemErrorCodeType = Literal[
     "AccessDeniedError",
     "ConflictError",

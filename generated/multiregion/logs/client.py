@@ -807,8 +807,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     def filter_log_events(
         self, **kwargs: Unpack[FilterLogEventsRequestTypeDef]
     ) -> TargetResults[FilterLogEventsResponseTypeDef]:
-        """Lists log events from the specified log group. You can list all the log
-        events or filter the results using one or more of the following:
+        """Lists log events from the specified log group.
 
         Deprecated parameters: interleaved.
 
@@ -1166,9 +1165,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     ) -> TargetResults[PutDeliveryDestinationPolicyResponseTypeDef]:
         """Creates and assigns an IAM policy that grants permissions to CloudWatch
         Logs to deliver logs cross-account to a specified destination in this
-        account. To configure the delivery of logs from an Amazon Web Services
-        service in another account to a logs delivery destination in the current
-        account, you must do the following:
+        account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutDeliveryDestinationPolicy
         """
@@ -1276,8 +1273,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
     ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy allowing other Amazon Web Services
-        services to put log events to this account, such as Amazon Route 53. This
-        API has the following restrictions:
+        services to put log events to this account, such as Amazon Route 53.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutResourcePolicy
         """
@@ -1784,8 +1780,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         """Every page of FilterLogEvents in every target, merged per target
         (botocore's build_full_result).
 
-        Lists log events from the specified log group. You can list all the log
-        events or filter the results using one or more of the following:
+        Lists log events from the specified log group.
 
         Deprecated parameters: interleaved.
 

@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "AutoPromotionResultType",
+    "DataUploadFrequencyType",
+    "DatasetStatusType",
+    "InferenceDataImportStrategyType",
+    "InferenceExecutionStatusType",
+    "InferenceSchedulerStatusType",
+    "IngestionJobStatusType",
+    "LabelRatingType",
+    "LatestInferenceResultType",
+    "ModelPromoteModeType",
+    "ModelQualityType",
+    "ModelStatusType",
+    "ModelVersionSourceTypeType",
+    "ModelVersionStatusType",
+    "MonotonicityType",
+    "RetrainingSchedulerStatusType",
+    "StatisticalIssueStatusType",
+    "TargetSamplingRateType",
+]
+
 AutoPromotionResultType = Literal[
     "MODEL_PROMOTED",
     "MODEL_NOT_PROMOTED",

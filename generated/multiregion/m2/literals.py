@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationDeploymentLifecycleType",
+    "ApplicationLifecycleType",
+    "ApplicationVersionLifecycleType",
+    "BatchJobExecutionStatusType",
+    "BatchJobTypeType",
+    "DataSetTaskLifecycleType",
+    "DeploymentLifecycleType",
+    "EngineTypeType",
+    "EnvironmentLifecycleType",
+    "NetworkTypeType",
+]
+
 ApplicationDeploymentLifecycleType = Literal["Deploying", "Deployed"]
 ApplicationLifecycleType = Literal[
     "Creating",

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlgorithmType",
+    "BatchPredictionFilterVariableType",
+    "DataSourceFilterVariableType",
+    "DetailsAttributesType",
+    "EntityStatusType",
+    "EvaluationFilterVariableType",
+    "MLModelFilterVariableType",
+    "MLModelTypeType",
+    "RealtimeEndpointStatusType",
+    "SortOrderType",
+    "TaggableResourceTypeType",
+]
+
 AlgorithmType = Literal["sgd"]
 BatchPredictionFilterVariableType = Literal[
     "CreatedAt",

@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessorNetworkTypeType",
+    "AccessorStatusType",
+    "AccessorTypeType",
+    "EditionType",
+    "FrameworkType",
+    "InvitationStatusType",
+    "MemberStatusType",
+    "NetworkStatusType",
+    "NodeStatusType",
+    "ProposalStatusType",
+    "StateDBTypeType",
+    "ThresholdComparatorType",
+    "VoteValueType",
+]
+
 AccessorNetworkTypeType = Literal[
     "ETHEREUM_GOERLI",
     "ETHEREUM_MAINNET",

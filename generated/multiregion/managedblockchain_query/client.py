@@ -118,6 +118,10 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         self, **kwargs: Unpack[ListTokenBalancesInputTypeDef]
     ) -> TargetResults[ListTokenBalancesOutputTypeDef]:
         """This action returns the following for a given blockchain network:
+        - Lists all token balances owned by an address (either a contract address
+          or a wallet address).
+        - Lists all token balances for all tokens created by a contract.
+        - Lists all token balances for a given token.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTokenBalances
         """
@@ -200,6 +204,10 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         (botocore's build_full_result).
 
         This action returns the following for a given blockchain network:
+        - Lists all token balances owned by an address (either a contract address
+          or a wallet address).
+        - Lists all token balances for all tokens created by a contract.
+        - Lists all token balances for a given token.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTokenBalances
         """

@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "ConfirmationStatusType",
+    "ErrorTypeType",
+    "ExecutionStatusType",
+    "ListFilteredTransactionEventsSortByType",
+    "ListTransactionsSortByType",
+    "QueryNetworkType",
+    "QueryTokenStandardType",
+    "QueryTransactionEventTypeType",
+    "SortOrderType",
+]
+
 ConfirmationStatusType = Literal["FINAL", "NONFINAL"]
 ErrorTypeType = Literal["VALIDATION_EXCEPTION", "RESOURCE_NOT_FOUND_EXCEPTION"]
 ExecutionStatusType = Literal["FAILED", "SUCCEEDED"]

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "AgreementCancellationRequestReasonCodeType",
+    "AgreementCancellationRequestStatusType",
+    "AgreementEntitlementStatusReasonCodeType",
+    "AgreementEntitlementStatusType",
+    "AgreementStatusType",
+    "BillingAdjustmentErrorCodeType",
+    "BillingAdjustmentReasonCodeType",
+    "BillingAdjustmentStatusType",
+    "IntentType",
+    "InvoiceTypeType",
+    "LineItemGroupByType",
+    "PaymentRequestApprovalStrategyType",
+    "PaymentRequestStatusType",
+    "SortOrderType",
+    "TaxEstimationType",
+    "TimingType",
+]
+
 AgreementCancellationRequestReasonCodeType = Literal[
     "INCORRECT_TERMS_ACCEPTED",
     "REPLACING_AGREEMENT",

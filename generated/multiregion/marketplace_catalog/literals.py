@@ -4,6 +4,31 @@
 
 from typing import Literal
 
+__all__ = [
+    "AmiProductSortByType",
+    "AmiProductVisibilityStringType",
+    "ChangeStatusType",
+    "ContainerProductSortByType",
+    "ContainerProductVisibilityStringType",
+    "DataProductSortByType",
+    "DataProductVisibilityStringType",
+    "FailureCodeType",
+    "IntentType",
+    "MachineLearningProductSortByType",
+    "MachineLearningProductVisibilityStringType",
+    "OfferSetSortByType",
+    "OfferSetStateStringType",
+    "OfferSortByType",
+    "OfferStateStringType",
+    "OfferTargetingStringType",
+    "OwnershipTypeType",
+    "ResaleAuthorizationSortByType",
+    "ResaleAuthorizationStatusStringType",
+    "SaaSProductSortByType",
+    "SaaSProductVisibilityStringType",
+    "SortOrderType",
+]
+
 AmiProductSortByType = Literal[
     "EntityId",
     "LastModifiedDate",

@@ -18,6 +18,20 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "DeploymentParameterInputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "PutDeploymentParameterRequestTypeDef",
+    "PutDeploymentParameterResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+]
+
 
 class DeploymentParameterInputTypeDef(TypedDict):
     name: str

@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "BillingPeriodTypeType",
+    "DeployedOnAwsStatusType",
+    "DimensionLabelTypeType",
+    "FulfillmentOptionTypeType",
+    "LegalDocumentTypeType",
+    "ListingBadgeTypeType",
+    "PricingModelTypeType",
+    "PricingUnitTypeType",
+    "PurchaseOptionBadgeTypeType",
+    "PurchaseOptionFilterTypeType",
+    "PurchaseOptionTypeType",
+    "RateCardConstraintTypeType",
+    "ResourceContentTypeType",
+    "ResourceTypeType",
+    "ReviewSourceIdType",
+    "SearchFacetTypeType",
+    "SearchFilterTypeType",
+    "SearchListingsSortByType",
+    "SearchListingsSortOrderType",
+    "SelectorTypeType",
+    "SellerEngagementContentTypeType",
+    "SellerEngagementTypeType",
+    "TermTypeType",
+]
+
 BillingPeriodTypeType = Literal["Monthly"]
 DeployedOnAwsStatusType = Literal["DEPLOYED", "NOT_DEPLOYED", "NOT_APPLICABLE"]
 DimensionLabelTypeType = Literal["Region", "SagemakerOption"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["GetEntitlementFilterNameType"]
+
 GetEntitlementFilterNameType = Literal[
     "CUSTOMER_IDENTIFIER",
     "DIMENSION",

@@ -22,6 +22,15 @@ from .literals import (
     GetEntitlementFilterNameType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "EntitlementTypeDef",
+    "EntitlementValueTypeDef",
+    "GetEntitlementsRequestTypeDef",
+    "GetEntitlementsResultTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class EntitlementTypeDef(TypedDict):
     ProductCode: NotRequired[str]

@@ -18,6 +18,13 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetBuyerDashboardInputTypeDef",
+    "GetBuyerDashboardOutputTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class GetBuyerDashboardInputTypeDef(TypedDict):
     dashboardIdentifier: str

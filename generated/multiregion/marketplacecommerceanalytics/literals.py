@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["DataSetTypeType", "SupportDataSetTypeType"]
+
 DataSetTypeType = Literal[
     "customer_subscriber_hourly_monthly_subscriptions",
     "customer_subscriber_annual_subscriptions",

@@ -23,6 +23,15 @@ from .literals import (
     SupportDataSetTypeType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GenerateDataSetRequestTypeDef",
+    "GenerateDataSetResultTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartSupportDataExportRequestTypeDef",
+    "StartSupportDataExportResultTypeDef",
+]
+
 
 class GenerateDataSetRequestTypeDef(TypedDict):
     dataSetType: DataSetTypeType

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "AdMarkersType",
+    "AdsOnDeliveryRestrictionsType",
+    "CmafEncryptionMethodType",
+    "EncryptionMethodType",
+    "ManifestLayoutType",
+    "OriginationType",
+    "PlaylistTypeType",
+    "PresetSpeke20AudioType",
+    "PresetSpeke20VideoType",
+    "ProfileType",
+    "SegmentTemplateFormatType",
+    "StatusType",
+    "StreamOrderType",
+    "UtcTimingType",
+    "__AdTriggersElementType",
+    "__PeriodTriggersElementType",
+]
+
 AdMarkersType = Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"]
 AdsOnDeliveryRestrictionsType = Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"]
 CmafEncryptionMethodType = Literal["SAMPLE_AES", "AES_CTR"]

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "AdMarkersType",
+    "EncryptionMethodType",
+    "ManifestLayoutType",
+    "PresetSpeke20AudioType",
+    "PresetSpeke20VideoType",
+    "ProfileType",
+    "ScteMarkersSourceType",
+    "SegmentTemplateFormatType",
+    "StreamOrderType",
+    "__PeriodTriggersElementType",
+]
+
 AdMarkersType = Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"]
 EncryptionMethodType = Literal["AES_128", "SAMPLE_AES"]
 ManifestLayoutType = Literal["FULL", "COMPACT"]

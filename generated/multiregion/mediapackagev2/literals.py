@@ -4,6 +4,35 @@
 
 from typing import Literal
 
+__all__ = [
+    "AdMarkerDashType",
+    "AdMarkerHlsType",
+    "CmafEncryptionMethodType",
+    "ContainerTypeType",
+    "CustomAdTypeType",
+    "DashCompactnessType",
+    "DashDrmSignalingType",
+    "DashPeriodTriggerType",
+    "DashProfileType",
+    "DashSegmentTemplateFormatType",
+    "DashTtmlProfileType",
+    "DashUtcTimingModeType",
+    "DrmSystemType",
+    "EndpointErrorConditionType",
+    "HarvestJobStatusType",
+    "InputTypeType",
+    "IsmEncryptionMethodType",
+    "MssManifestLayoutType",
+    "PresetSpeke20AudioType",
+    "PresetSpeke20VideoType",
+    "ScteFilterType",
+    "ScteInManifestsType",
+    "ScteInSegmentsType",
+    "TsEncryptionMethodType",
+    "UriPathTypeType",
+    "UriSeparatorType",
+]
+
 AdMarkerDashType = Literal["BINARY", "XML"]
 AdMarkerHlsType = Literal["DATERANGE", "SCTE35_ENHANCED"]
 CmafEncryptionMethodType = Literal["CENC", "CBCS"]

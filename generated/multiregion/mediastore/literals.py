@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ContainerLevelMetricsType", "ContainerStatusType", "MethodNameType"]
+
 ContainerLevelMetricsType = Literal["ENABLED", "DISABLED"]
 ContainerStatusType = Literal["ACTIVE", "CREATING", "DELETING"]
 MethodNameType = Literal["PUT", "GET", "DELETE", "HEAD"]

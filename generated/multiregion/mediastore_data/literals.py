@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ItemTypeType", "StorageClassType", "UploadAvailabilityType"]
+
 ItemTypeType = Literal["OBJECT", "FOLDER"]
 StorageClassType = Literal["TEMPORAL"]
 UploadAvailabilityType = Literal["STANDARD", "STREAMING"]

@@ -25,6 +25,23 @@ from .literals import (
     UploadAvailabilityType,
 )
 
+__all__ = [
+    "DeleteObjectRequestTypeDef",
+    "DeleteObjectResponseTypeDef",
+    "DescribeObjectRequestTypeDef",
+    "DescribeObjectResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetObjectRequestTypeDef",
+    "GetObjectResponseTypeDef",
+    "ItemTypeDef",
+    "ListItemsRequestTypeDef",
+    "ListItemsResponseTypeDef",
+    "PutObjectRequestTypeDef",
+    "PutObjectResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "StreamingBody",
+]
+
 
 class DeleteObjectRequestTypeDef(TypedDict):
     Path: str

@@ -4,6 +4,40 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessTypeType",
+    "AdMarkupTypeType",
+    "AdsInteractionExcludeEventTypeType",
+    "AdsInteractionPublishOptInEventTypeType",
+    "AlertCategoryType",
+    "ChannelStateType",
+    "CompressionMethodType",
+    "EventNameType",
+    "FillPolicyType",
+    "FunctionTypeType",
+    "InsertionModeType",
+    "ListPrefetchScheduleTypeType",
+    "LogTypeType",
+    "LoggingStrategyType",
+    "ManifestServiceExcludeEventTypeType",
+    "ManifestServicePublishOptInEventTypeType",
+    "MessageTypeType",
+    "MethodType",
+    "MethodTypeType",
+    "ModeType",
+    "OperatorType",
+    "OriginManifestTypeType",
+    "PlaybackModeType",
+    "PrefetchScheduleTypeType",
+    "RelativePositionType",
+    "RuntimeTypeType",
+    "ScheduleEntryTypeType",
+    "StreamingMediaFileConditioningType",
+    "TierType",
+    "TrafficShapingTypeType",
+    "TypeType",
+]
+
 AccessTypeType = Literal["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"]
 AdMarkupTypeType = Literal["DATERANGE", "SCTE35_ENHANCED"]
 AdsInteractionExcludeEventTypeType = Literal[

@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "DatastoreStatusType",
+    "ImageSetStateType",
+    "ImageSetWorkflowStatusType",
+    "JobStatusType",
+    "LosslessStorageFormatType",
+    "OperatorType",
+    "SortFieldType",
+    "SortOrderType",
+    "StorageTierType",
+]
+
 DatastoreStatusType = Literal[
     "CREATING",
     "CREATE_FAILED",

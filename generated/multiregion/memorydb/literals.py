@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "AZStatusType",
+    "AuthenticationTypeType",
+    "DataTieringStatusType",
+    "InputAuthenticationTypeType",
+    "IpDiscoveryType",
+    "NetworkTypeType",
+    "ServiceUpdateStatusType",
+    "ServiceUpdateTypeType",
+    "SourceTypeType",
+    "UpdateStrategyType",
+]
+
 AZStatusType = Literal["singleaz", "multiaz"]
 AuthenticationTypeType = Literal["password", "no-password", "iam"]
 DataTieringStatusType = Literal["true", "false"]

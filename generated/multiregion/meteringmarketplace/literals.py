@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["UsageRecordResultStatusType"]
+
 UsageRecordResultStatusType = Literal[
     "Success",
     "CustomerNotSubscribed",

@@ -22,6 +22,25 @@ from .literals import (
     UsageRecordResultStatusType,
 )
 
+__all__ = [
+    "BatchMeterUsageRequestTypeDef",
+    "BatchMeterUsageResultTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "MeterUsageRequestTypeDef",
+    "MeterUsageResultTypeDef",
+    "RegisterUsageRequestTypeDef",
+    "RegisterUsageResultTypeDef",
+    "ResolveCustomerRequestTypeDef",
+    "ResolveCustomerResultTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagTypeDef",
+    "UsageAllocationOutputTypeDef",
+    "UsageAllocationTypeDef",
+    "UsageRecordOutputTypeDef",
+    "UsageRecordResultTypeDef",
+    "UsageRecordTypeDef",
+]
+
 
 class BatchMeterUsageRequestTypeDef(TypedDict):
     UsageRecords: ReadOnly[Sequence[UsageRecordTypeDef]]

@@ -83,7 +83,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
     ) -> TargetResults[AssociateCreatedArtifactResultTypeDef]:
         """Associates a created artifact of an AWS cloud resource, the target
         receiving the migration, with the migration task performed by a migration
-        tool. This API has the following traits:
+        tool.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/AssociateCreatedArtifact
         """
@@ -127,8 +127,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         self, **kwargs: Unpack[DeleteProgressUpdateStreamRequestTypeDef]
     ) -> TargetResults[DeleteProgressUpdateStreamResultTypeDef]:
         """Deletes a progress update stream, including all of its tasks, which was
-        previously created as an AWS resource used for access control. This API
-        has the following traits:
+        previously created as an AWS resource used for access control.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/DeleteProgressUpdateStream
         """
@@ -157,8 +156,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         self, **kwargs: Unpack[DisassociateCreatedArtifactRequestTypeDef]
     ) -> TargetResults[DisassociateCreatedArtifactResultTypeDef]:
         """Disassociates a created artifact of an AWS resource with a migration task
-        performed by a migration tool that was previously associated. This API has
-        the following traits:
+        performed by a migration tool that was previously associated.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/DisassociateCreatedArtifact
         """
@@ -208,7 +206,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         self, **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef]
     ) -> TargetResults[ListCreatedArtifactsResultTypeDef]:
         """Lists the created artifacts attached to a given migration task in an
-        update stream. This API has the following traits:
+        update stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListCreatedArtifacts
         """
@@ -237,7 +235,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         self, **kwargs: Unpack[ListMigrationTasksRequestTypeDef]
     ) -> TargetResults[ListMigrationTasksResultTypeDef]:
         """Lists all, or filtered by resource name, migration tasks associated with
-        the user account making this call. This API has the following traits:
+        the user account making this call.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListMigrationTasks
         """
@@ -279,7 +277,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         self, **kwargs: Unpack[NotifyMigrationTaskStateRequestTypeDef]
     ) -> TargetResults[NotifyMigrationTaskStateResultTypeDef]:
         """Notifies Migration Hub of the current status, progress, or other detail
-        regarding a migration task. This API has the following traits:
+        regarding a migration task.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/NotifyMigrationTaskState
         """
@@ -333,7 +331,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         (botocore's build_full_result).
 
         Lists the created artifacts attached to a given migration task in an
-        update stream. This API has the following traits:
+        update stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListCreatedArtifacts
         """
@@ -404,7 +402,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         (botocore's build_full_result).
 
         Lists all, or filtered by resource name, migration tasks associated with
-        the user account making this call. This API has the following traits:
+        the user account making this call.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListMigrationTasks
         """

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationStatusType",
+    "ResourceAttributeTypeType",
+    "StatusType",
+    "UpdateTypeType",
+]
+
 ApplicationStatusType = Literal["NOT_STARTED", "IN_PROGRESS", "COMPLETED"]
 ResourceAttributeTypeType = Literal[
     "IPV4_ADDRESS",

@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApiGatewayEndpointTypeType",
+    "ApplicationStateType",
+    "EnvironmentStateType",
+    "ErrorCodeType",
+    "ErrorResourceTypeType",
+    "HttpMethodType",
+    "NetworkFabricTypeType",
+    "ProxyTypeType",
+    "RouteActivationStateType",
+    "RouteStateType",
+    "RouteTypeType",
+    "ServiceEndpointTypeType",
+    "ServiceStateType",
+]
+
 ApiGatewayEndpointTypeType = Literal["REGIONAL", "PRIVATE"]
 ApplicationStateType = Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"]
 EnvironmentStateType = Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]

@@ -22,6 +22,20 @@ from .literals import (
     TargetTypeType,
 )
 
+__all__ = [
+    "CreateHomeRegionControlRequestTypeDef",
+    "CreateHomeRegionControlResultTypeDef",
+    "DeleteHomeRegionControlRequestTypeDef",
+    "DeleteHomeRegionControlResultTypeDef",
+    "DescribeHomeRegionControlsRequestTypeDef",
+    "DescribeHomeRegionControlsResultTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetHomeRegionResultTypeDef",
+    "HomeRegionControlTypeDef",
+    "ResponseMetadataTypeDef",
+    "TargetTypeDef",
+]
+
 
 class CreateHomeRegionControlRequestTypeDef(TypedDict):
     HomeRegion: str

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "DataTypeType",
+    "MigrationWorkflowStatusEnumType",
+    "OwnerType",
+    "PluginHealthType",
+    "RunEnvironmentType",
+    "StepActionTypeType",
+    "StepGroupStatusType",
+    "StepStatusType",
+    "TargetTypeType",
+    "TemplateStatusType",
+]
+
 DataTypeType = Literal["STRING", "INTEGER", "STRINGLIST", "STRINGMAP"]
 MigrationWorkflowStatusEnumType = Literal[
     "CREATING",

@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionCompletionStrategyType",
+    "AdditionalSecurityRequirementType",
+    "ApprovalTeamStatusCodeType",
+    "ApprovalTeamStatusType",
+    "ApproverLastActivityType",
+    "FilterFieldType",
+    "IdentitySourceStatusCodeType",
+    "IdentitySourceStatusType",
+    "IdentitySourceTypeType",
+    "IdentityStatusType",
+    "MfaSyncStatusType",
+    "MfaTypeType",
+    "OperatorType",
+    "PolicyStatusType",
+    "PolicyTypeType",
+    "SessionExecutionStatusType",
+    "SessionResponseType",
+    "SessionStatusCodeType",
+    "SessionStatusType",
+    "UpdateActionType",
+]
+
 ActionCompletionStrategyType = Literal["AUTO_COMPLETION_UPON_APPROVAL"]
 AdditionalSecurityRequirementType = Literal["APPROVER_VERIFICATION_REQUIRED"]
 ApprovalTeamStatusType = Literal["ACTIVE", "INACTIVE", "DELETING", "PENDING"]

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthenticationStrategyType",
+    "BrokerStateType",
+    "BrokerStorageTypeType",
+    "ChangeTypeType",
+    "DataReplicationModeType",
+    "DayOfWeekType",
+    "DeploymentModeType",
+    "EngineTypeType",
+    "PromoteModeType",
+    "SanitizationWarningReasonType",
+]
+
 AuthenticationStrategyType = Literal["SIMPLE", "LDAP", "CONFIG_MANAGED"]
 BrokerStateType = Literal[
     "CREATION_IN_PROGRESS",

@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "AssignmentStatusType",
+    "ComparatorType",
+    "EventTypeType",
+    "HITAccessActionsType",
+    "HITReviewStatusType",
+    "HITStatusType",
+    "NotificationTransportType",
+    "NotifyWorkersFailureCodeType",
+    "QualificationStatusType",
+    "QualificationTypeStatusType",
+    "ReviewActionStatusType",
+    "ReviewPolicyLevelType",
+    "ReviewableHITStatusType",
+]
+
 AssignmentStatusType = Literal["Submitted", "Approved", "Rejected"]
 ComparatorType = Literal[
     "LessThan",

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "EndpointManagementType",
+    "EnvironmentStatusType",
+    "LoggingLevelType",
+    "RestApiMethodType",
+    "UnitType",
+    "UpdateStatusType",
+    "WebserverAccessModeType",
+    "WorkerReplacementStrategyType",
+]
+
 EndpointManagementType = Literal["CUSTOMER", "SERVICE"]
 EnvironmentStatusType = Literal[
     "CREATING",

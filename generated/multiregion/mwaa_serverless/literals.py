@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "EncryptionTypeType",
+    "RunTypeType",
+    "TaskInstanceStatusType",
+    "WorkflowRunStatusType",
+    "WorkflowStatusType",
+]
+
 EncryptionTypeType = Literal["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"]
 RunTypeType = Literal["ON_DEMAND", "SCHEDULED"]
 TaskInstanceStatusType = Literal[

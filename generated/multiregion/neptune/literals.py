@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ApplyMethodType", "FailoverStatusType", "SourceTypeType"]
+
 ApplyMethodType = Literal["immediate", "pending-reboot"]
 FailoverStatusType = Literal["pending", "failing-over", "cancelling"]
 SourceTypeType = Literal[

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "BlankNodeHandlingType",
+    "ExplainModeType",
+    "ExportFormatType",
+    "ExportTaskStatusType",
+    "FormatType",
+    "GraphStatusType",
+    "GraphSummaryModeType",
+    "ImportTaskStatusType",
+    "MultiValueHandlingTypeType",
+    "ParquetTypeType",
+    "PlanCacheTypeType",
+    "PrivateGraphEndpointStatusType",
+    "QueryLanguageType",
+    "QueryStateInputType",
+    "QueryStateType",
+    "SnapshotStatusType",
+]
+
 BlankNodeHandlingType = Literal["convertToIri"]
 ExplainModeType = Literal["STATIC", "DETAILS"]
 ExportFormatType = Literal["PARQUET", "CSV"]

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionType",
+    "EncodingType",
+    "FormatType",
+    "GraphSummaryTypeType",
+    "IteratorTypeType",
+    "ModeType",
+    "OpenCypherExplainModeType",
+    "ParallelismType",
+    "S3BucketRegionType",
+    "StatisticsAutoGenerationModeType",
+]
+
 ActionType = Literal["initiateDatabaseReset", "performDatabaseReset"]
 EncodingType = Literal["gzip"]
 FormatType = Literal["csv", "opencypher", "ntriples", "nquads", "rdfxml", "turtle"]

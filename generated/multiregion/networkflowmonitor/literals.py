@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "DestinationCategoryType",
+    "MetricUnitType",
+    "MonitorLocalResourceTypeType",
+    "MonitorMetricType",
+    "MonitorRemoteResourceTypeType",
+    "MonitorStatusType",
+    "QueryStatusType",
+    "ScopeStatusType",
+    "TargetTypeType",
+    "WorkloadInsightsMetricType",
+]
+
 DestinationCategoryType = Literal[
     "INTRA_AZ",
     "INTER_AZ",

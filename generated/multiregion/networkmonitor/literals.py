@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["AddressFamilyType", "MonitorStateType", "ProbeStateType", "ProtocolType"]
+
 AddressFamilyType = Literal["IPV4", "IPV6"]
 MonitorStateType = Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"]
 ProbeStateType = Literal[

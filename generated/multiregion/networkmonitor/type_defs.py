@@ -25,6 +25,39 @@ from .literals import (
     ProtocolType,
 )
 
+__all__ = [
+    "CreateMonitorInputTypeDef",
+    "CreateMonitorOutputTypeDef",
+    "CreateMonitorProbeInputTypeDef",
+    "CreateProbeInputTypeDef",
+    "CreateProbeOutputTypeDef",
+    "DeleteMonitorInputTypeDef",
+    "DeleteMonitorOutputTypeDef",
+    "DeleteProbeInputTypeDef",
+    "DeleteProbeOutputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetMonitorInputTypeDef",
+    "GetMonitorOutputTypeDef",
+    "GetProbeInputTypeDef",
+    "GetProbeOutputTypeDef",
+    "ListMonitorsInputTypeDef",
+    "ListMonitorsOutputTypeDef",
+    "ListTagsForResourceInputTypeDef",
+    "ListTagsForResourceOutputTypeDef",
+    "MonitorSummaryTypeDef",
+    "ProbeInputTypeDef",
+    "ProbeTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceInputTypeDef",
+    "TagResourceOutputTypeDef",
+    "UntagResourceInputTypeDef",
+    "UntagResourceOutputTypeDef",
+    "UpdateMonitorInputTypeDef",
+    "UpdateMonitorOutputTypeDef",
+    "UpdateProbeInputTypeDef",
+    "UpdateProbeOutputTypeDef",
+]
+
 
 class CreateMonitorInputTypeDef(TypedDict):
     monitorName: str

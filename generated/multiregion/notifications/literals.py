@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessStatusType",
+    "AccountContactTypeType",
+    "AggregationDurationType",
+    "AggregationEventTypeType",
+    "ChannelAssociationOverrideOptionType",
+    "ChannelTypeType",
+    "EventRuleStatusType",
+    "EventStatusType",
+    "LocaleCodeType",
+    "MediaElementTypeType",
+    "MemberAccountNotificationConfigurationStatusType",
+    "NotificationConfigurationStatusType",
+    "NotificationConfigurationSubtypeType",
+    "NotificationHubStatusType",
+    "NotificationTypeType",
+    "SchemaVersionType",
+    "TextPartTypeType",
+]
+
 AccessStatusType = Literal["ENABLED", "DISABLED", "PENDING", "FAILED"]
 AccountContactTypeType = Literal[
     "ACCOUNT_PRIMARY",

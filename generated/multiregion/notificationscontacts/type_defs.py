@@ -22,6 +22,30 @@ from .literals import (
     EmailContactStatusType,
 )
 
+__all__ = [
+    "ActivateEmailContactRequestTypeDef",
+    "ActivateEmailContactResponseTypeDef",
+    "CreateEmailContactRequestTypeDef",
+    "CreateEmailContactResponseTypeDef",
+    "DeleteEmailContactRequestTypeDef",
+    "DeleteEmailContactResponseTypeDef",
+    "EmailContactTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetEmailContactRequestTypeDef",
+    "GetEmailContactResponseTypeDef",
+    "ListEmailContactsRequestTypeDef",
+    "ListEmailContactsResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "SendActivationCodeRequestTypeDef",
+    "SendActivationCodeResponseTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+]
+
 
 class ActivateEmailContactRequestTypeDef(TypedDict):
     arn: str

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActStatusType",
+    "ModelStatusType",
+    "SortOrderType",
+    "TraceLocationTypeType",
+    "WorkflowDefinitionStatusType",
+    "WorkflowRunStatusType",
+]
+
 ActStatusType = Literal[
     "RUNNING",
     "PENDING_CLIENT_ACTION",

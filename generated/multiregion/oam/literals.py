@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ResourceTypeType"]
+
 ResourceTypeType = Literal[
     "AWS::CloudWatch::Metric",
     "AWS::Logs::LogGroup",

@@ -22,6 +22,47 @@ from .literals import (
     ResourceTypeType,
 )
 
+__all__ = [
+    "CreateLinkInputTypeDef",
+    "CreateLinkOutputTypeDef",
+    "CreateSinkInputTypeDef",
+    "CreateSinkOutputTypeDef",
+    "DeleteLinkInputTypeDef",
+    "DeleteLinkOutputTypeDef",
+    "DeleteSinkInputTypeDef",
+    "DeleteSinkOutputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetLinkInputTypeDef",
+    "GetLinkOutputTypeDef",
+    "GetSinkInputTypeDef",
+    "GetSinkOutputTypeDef",
+    "GetSinkPolicyInputTypeDef",
+    "GetSinkPolicyOutputTypeDef",
+    "LinkConfigurationTypeDef",
+    "ListAttachedLinksInputTypeDef",
+    "ListAttachedLinksItemTypeDef",
+    "ListAttachedLinksOutputTypeDef",
+    "ListLinksInputTypeDef",
+    "ListLinksItemTypeDef",
+    "ListLinksOutputTypeDef",
+    "ListSinksInputTypeDef",
+    "ListSinksItemTypeDef",
+    "ListSinksOutputTypeDef",
+    "ListTagsForResourceInputTypeDef",
+    "ListTagsForResourceOutputTypeDef",
+    "LogGroupConfigurationTypeDef",
+    "MetricConfigurationTypeDef",
+    "PutSinkPolicyInputTypeDef",
+    "PutSinkPolicyOutputTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceInputTypeDef",
+    "TagResourceOutputTypeDef",
+    "UntagResourceInputTypeDef",
+    "UntagResourceOutputTypeDef",
+    "UpdateLinkInputTypeDef",
+    "UpdateLinkOutputTypeDef",
+]
+
 
 class CreateLinkInputTypeDef(TypedDict):
     LabelTemplate: str

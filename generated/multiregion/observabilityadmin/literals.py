@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionType",
+    "CentralizationFailureReasonType",
+    "DestinationTypeType",
+    "EncryptedLogGroupStrategyType",
+    "EncryptionConflictResolutionStrategyType",
+    "EncryptionStrategyType",
+    "FilterBehaviorType",
+    "FilterRequirementType",
+    "IntegrationStatusType",
+    "LogTypeType",
+    "MskEnhancedMonitoringLevelType",
+    "OutputFormatType",
+    "RecordFormatType",
+    "ResourceTypeType",
+    "RuleHealthType",
+    "SSEAlgorithmType",
+    "StatusType",
+    "TelemetryEnrichmentStatusType",
+    "TelemetryPipelineStatusType",
+    "TelemetrySourceTypeType",
+    "TelemetryStateType",
+    "TelemetryTypeType",
+    "WAFLogTypeType",
+]
+
 ActionType = Literal[
     "ALLOW",
     "BLOCK",

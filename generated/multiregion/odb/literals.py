@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessType",
+    "ComputeModelType",
+    "DayOfWeekNameType",
+    "DbNodeMaintenanceTypeType",
+    "DbNodeResourceStatusType",
+    "DbServerPatchingStatusType",
+    "DiskRedundancyType",
+    "IamRoleStatusType",
+    "IormLifecycleStateType",
+    "LicenseModelType",
+    "ManagedResourceStatusType",
+    "MonthNameType",
+    "ObjectiveType",
+    "OciOnboardingStatusType",
+    "PatchingModeTypeType",
+    "PreferenceTypeType",
+    "ResourceStatusType",
+    "ShapeTypeType",
+    "SupportedAwsIntegrationType",
+    "VpcEndpointTypeType",
+]
+
 AccessType = Literal["ENABLED", "DISABLED"]
 ComputeModelType = Literal["ECPU", "OCPU"]
 DayOfWeekNameType = Literal[

@@ -476,8 +476,7 @@ class MultiRegionOmics(MultiRegionClient):
     def create_workflow(
         self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
     ) -> TargetResults[CreateWorkflowResponseTypeDef]:
-        """Creates a private workflow. Before you create a private workflow, you must
-        create and configure these required resources:
+        """Creates a private workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/CreateWorkflow
         """

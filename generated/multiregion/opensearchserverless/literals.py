@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessPolicyTypeType",
+    "CollectionStatusType",
+    "CollectionTypeType",
+    "IamIdentityCenterGroupAttributeType",
+    "IamIdentityCenterUserAttributeType",
+    "LifecyclePolicyTypeType",
+    "ResourceTypeType",
+    "SecurityConfigTypeType",
+    "SecurityPolicyTypeType",
+    "ServerlessVectorAccelerationStatusType",
+    "StandbyReplicasType",
+    "VpcEndpointStatusType",
+]
+
 AccessPolicyTypeType = Literal["data"]
 CollectionStatusType = Literal[
     "CREATING",

@@ -164,8 +164,6 @@ class MultiRegionOrganizations(MultiRegionClient):
     ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches a policy to a root, an organizational unit (OU), or an individual
         account. How the policy affects accounts depends on the type of policy.
-        Refer to the Organizations User Guide for information about each policy
-        type:
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/AttachPolicy
         """
@@ -189,8 +187,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         Amazon Web Services performs in the background. Because CloseAccount
         operates asynchronously, it can return a successful completion message
         even though account closure might still be in progress. You need to wait a
-        few minutes before the account is fully closed. To check the status of the
-        request, do one of the following:
+        few minutes before the account is fully closed.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/CloseAccount
         """
@@ -205,8 +202,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         Because CreateAccount operates asynchronously, it can return a successful
         completion message even though account initialization might still be in
         progress. You might need to wait a few minutes before you can successfully
-        access the account. To check the status of the request, do one of the
-        following:
+        access the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/CreateAccount
         """
@@ -216,6 +212,15 @@ class MultiRegionOrganizations(MultiRegionClient):
         self, **kwargs: Unpack[CreateGovCloudAccountRequestTypeDef]
     ) -> TargetResults[CreateGovCloudAccountResponseTypeDef]:
         """This action is available if all of the following are true:
+        - You're authorized to create accounts in the Amazon Web Services GovCloud
+          (US) Region. For more information on the Amazon Web Services GovCloud
+          (US) Region, see the Amazon Web Services GovCloud User Guide.
+        - You already have an account in the Amazon Web Services GovCloud (US)
+          Region that is paired with a management account of an organization in
+          the commercial Region.
+        - You call this action from the management account of your organization in
+          the commercial Region.
+        - You have the organizations:CreateGovCloudAccount permission.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/CreateGovCloudAccount
         """

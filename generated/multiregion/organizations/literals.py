@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountJoinedMethodType",
+    "AccountStateType",
+    "AccountStatusType",
+    "ActionTypeType",
+    "ChildTypeType",
+    "CreateAccountFailureReasonType",
+    "CreateAccountStateType",
+    "EffectivePolicyTypeType",
+    "HandshakePartyTypeType",
+    "HandshakeResourceTypeType",
+    "HandshakeStateType",
+    "IAMUserAccessToBillingType",
+    "OrganizationFeatureSetType",
+    "ParentTypeType",
+    "PolicyTypeStatusType",
+    "PolicyTypeType",
+    "ResponsibilityTransferStatusType",
+    "ResponsibilityTransferTypeType",
+    "TargetTypeType",
+]
+
 AccountJoinedMethodType = Literal["INVITED", "CREATED"]
 AccountStateType = Literal[
     "PENDING_ACTIVATION",

@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChangeProgressStageStatusesType",
+    "ChangeProgressStatusesType",
+    "PipelineEndpointStatusType",
+    "PipelineStatusType",
+    "VpcEndpointManagementType",
+    "VpcEndpointServiceNameType",
+]
+
 ChangeProgressStageStatusesType = Literal[
     "PENDING",
     "IN_PROGRESS",

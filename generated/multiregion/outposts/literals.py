@@ -4,6 +4,42 @@
 
 from typing import Literal
 
+__all__ = [
+    "AWSServiceNameType",
+    "AddressTypeType",
+    "AssetStateType",
+    "AssetTypeType",
+    "BlockingResourceTypeType",
+    "CapacityTaskFailureTypeType",
+    "CapacityTaskStatusType",
+    "CatalogItemClassType",
+    "CatalogItemStatusType",
+    "ComputeAssetStateType",
+    "DecommissionRequestStatusType",
+    "FiberOpticCableTypeType",
+    "LineItemStatusType",
+    "MaximumSupportedWeightLbsType",
+    "OpticalStandardType",
+    "OrderStatusType",
+    "OrderTypeType",
+    "PaymentOptionType",
+    "PaymentTermType",
+    "PowerConnectorType",
+    "PowerDrawKvaType",
+    "PowerFeedDropType",
+    "PowerPhaseType",
+    "PricingResultType",
+    "QuotePricingTypeType",
+    "ShipmentCarrierType",
+    "SubscriptionStatusType",
+    "SubscriptionTypeType",
+    "SupportedHardwareTypeType",
+    "SupportedStorageEnumType",
+    "TaskActionOnBlockingInstancesType",
+    "UplinkCountType",
+    "UplinkGbpsType",
+]
+
 AWSServiceNameType = Literal["AWS", "EC2", "ELASTICACHE", "ELB", "RDS", "ROUTE53"]
 AddressTypeType = Literal["SHIPPING_ADDRESS", "OPERATING_ADDRESS"]
 AssetStateType = Literal["ACTIVE", "RETIRING", "ISOLATED", "INSTALLING"]

@@ -4,6 +4,35 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationInstanceHealthStatusType",
+    "ApplicationInstanceStatusType",
+    "ConnectionTypeType",
+    "DesiredStateType",
+    "DeviceAggregatedStatusType",
+    "DeviceBrandType",
+    "DeviceConnectionStatusType",
+    "DeviceReportedStatusType",
+    "DeviceStatusType",
+    "DeviceTypeType",
+    "JobResourceTypeType",
+    "JobTypeType",
+    "ListDevicesSortByType",
+    "NetworkConnectionStatusType",
+    "NodeCategoryType",
+    "NodeFromTemplateJobStatusType",
+    "NodeInstanceStatusType",
+    "NodeSignalValueType",
+    "PackageImportJobStatusType",
+    "PackageImportJobTypeType",
+    "PackageVersionStatusType",
+    "PortTypeType",
+    "SortOrderType",
+    "StatusFilterType",
+    "TemplateTypeType",
+    "UpdateProgressType",
+]
+
 ApplicationInstanceHealthStatusType = Literal["RUNNING", "ERROR", "NOT_AVAILABLE"]
 ApplicationInstanceStatusType = Literal[
     "DEPLOYMENT_PENDING",

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessTypeType",
+    "ConnectionTypeStatusType",
+    "ConnectionTypeType",
+    "IndustrySegmentType",
+    "InvitationStatusType",
+    "ParticipantTypeType",
+    "PrimarySolutionTypeType",
+    "ProfileTaskStatusType",
+    "ProfileValidationErrorReasonType",
+    "ProfileVisibilityType",
+    "VerificationStatusType",
+    "VerificationTypeType",
+]
+
 AccessTypeType = Literal["ALLOW_ALL", "DENY_ALL", "ALLOW_BY_DEFAULT_DENY_SOME"]
 ConnectionTypeType = Literal["OPPORTUNITY_COLLABORATION", "SUBSIDIARY"]
 ConnectionTypeStatusType = Literal["ACTIVE", "CANCELED"]

@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "BenefitAllocationStatusType",
+    "BenefitApplicationStatusType",
+    "BenefitStatusType",
+    "CurrencyCodeType",
+    "FileTypeType",
+    "FulfillmentTypeType",
+    "ResourceTypeType",
+]
+
 BenefitAllocationStatusType = Literal["ACTIVE", "INACTIVE", "FULFILLED"]
 BenefitApplicationStatusType = Literal[
     "PENDING_SUBMISSION",

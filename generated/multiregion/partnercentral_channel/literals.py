@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AssociationTypeType",
+    "CoverageType",
+    "HandshakeStatusType",
+    "HandshakeTypeType",
+    "ListProgramManagementAccountsSortNameType",
+    "ListRelationshipsSortNameType",
+    "ParticipantTypeType",
+    "ProgramManagementAccountStatusType",
+    "ProgramManagementAccountTypeSortNameType",
+    "ProgramType",
+    "ProviderType",
+    "ResaleAccountModelType",
+    "RevokeServicePeriodTypeSortNameType",
+    "SectorType",
+    "ServicePeriodTypeType",
+    "SortOrderType",
+    "StartServicePeriodTypeSortNameType",
+]
+
 AssociationTypeType = Literal["DOWNSTREAM_SELLER", "END_CUSTOMER", "INTERNAL"]
 CoverageType = Literal["ENTIRE_ORGANIZATION", "MANAGEMENT_ACCOUNT_ONLY"]
 HandshakeStatusType = Literal["PENDING", "ACCEPTED", "REJECTED", "CANCELED", "EXPIRED"]

@@ -142,8 +142,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
     ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables you to create a formal association between an Opportunity and
         various related entities, enriching the context and details of the
-        opportunity for better collaboration and decision making. You can
-        associate an opportunity with the following entity types:
+        opportunity for better collaboration and decision making.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/AssociateOpportunity
         """
@@ -420,7 +419,6 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         self, **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef]
     ) -> TargetResults[ListResourceSnapshotsResponseTypeDef]:
         """Retrieves a list of resource view snapshots based on specified criteria.
-        This operation supports various use cases, including:
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListResourceSnapshots
         """
@@ -818,7 +816,6 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         (botocore's build_full_result).
 
         Retrieves a list of resource view snapshots based on specified criteria.
-        This operation supports various use cases, including:
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListResourceSnapshots
         """

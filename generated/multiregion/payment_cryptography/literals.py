@@ -4,6 +4,31 @@
 
 from typing import Literal
 
+__all__ = [
+    "As2805KeyVariantType",
+    "AssociationStateType",
+    "DeriveKeyUsageType",
+    "KeyAlgorithmType",
+    "KeyCheckValueAlgorithmType",
+    "KeyClassType",
+    "KeyDerivationFunctionType",
+    "KeyDerivationHashAlgorithmType",
+    "KeyExportabilityType",
+    "KeyMaterialTypeType",
+    "KeyOriginType",
+    "KeyReplicationStateType",
+    "KeyStateType",
+    "KeyUsageType",
+    "MpaOperationType",
+    "MultiRegionKeyTypeType",
+    "SessionStatusType",
+    "SigningAlgorithmTypeType",
+    "SymmetricKeyAlgorithmType",
+    "Tr34KeyBlockFormatType",
+    "WrappedKeyMaterialFormatType",
+    "WrappingKeySpecType",
+]
+
 As2805KeyVariantType = Literal[
     "TERMINAL_MAJOR_KEY_VARIANT_00",
     "PIN_ENCRYPTION_KEY_VARIANT_28",

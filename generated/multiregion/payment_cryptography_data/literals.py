@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "DukptDerivationTypeType",
+    "DukptEncryptionModeType",
+    "DukptKeyVariantType",
+    "EmvEncryptionModeType",
+    "EmvMajorKeyDerivationModeType",
+    "EncryptionModeType",
+    "KeyCheckValueAlgorithmType",
+    "KeyDerivationFunctionType",
+    "KeyDerivationHashAlgorithmType",
+    "MacAlgorithmType",
+    "MajorKeyDerivationModeType",
+    "PaddingTypeType",
+    "PinBlockFormatForEmvPinChangeType",
+    "PinBlockFormatForPinDataType",
+    "PinBlockLengthPositionType",
+    "PinBlockPaddingTypeType",
+    "RandomKeySendVariantMaskType",
+    "SessionKeyDerivationModeType",
+    "SymmetricKeyAlgorithmType",
+    "WrappedKeyMaterialFormatType",
+]
+
 DukptDerivationTypeType = Literal[
     "TDES_2KEY",
     "TDES_3KEY",

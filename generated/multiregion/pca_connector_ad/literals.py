@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessRightType",
+    "ApplicationPolicyTypeType",
+    "ClientCompatibilityV2Type",
+    "ClientCompatibilityV3Type",
+    "ClientCompatibilityV4Type",
+    "ConnectorStatusReasonType",
+    "ConnectorStatusType",
+    "DirectoryRegistrationStatusReasonType",
+    "DirectoryRegistrationStatusType",
+    "HashAlgorithmType",
+    "IpAddressTypeType",
+    "KeySpecType",
+    "KeyUsagePropertyTypeType",
+    "PrivateKeyAlgorithmType",
+    "ServicePrincipalNameStatusReasonType",
+    "ServicePrincipalNameStatusType",
+    "TemplateStatusType",
+    "ValidityPeriodTypeType",
+]
+
 AccessRightType = Literal["ALLOW", "DENY"]
 ApplicationPolicyTypeType = Literal[
     "ALL_APPLICATION_POLICIES",

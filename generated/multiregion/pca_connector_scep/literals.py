@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ConnectorStatusReasonType", "ConnectorStatusType", "ConnectorTypeType"]
+
 ConnectorStatusType = Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
 ConnectorStatusReasonType = Literal[
     "INTERNAL_FAILURE",

@@ -24,6 +24,39 @@ from .literals import (
     ConnectorTypeType,
 )
 
+__all__ = [
+    "ChallengeMetadataSummaryTypeDef",
+    "ChallengeMetadataTypeDef",
+    "ChallengeTypeDef",
+    "ConnectorSummaryTypeDef",
+    "ConnectorTypeDef",
+    "CreateChallengeRequestTypeDef",
+    "CreateChallengeResponseTypeDef",
+    "CreateConnectorRequestTypeDef",
+    "CreateConnectorResponseTypeDef",
+    "DeleteChallengeRequestTypeDef",
+    "DeleteConnectorRequestTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetChallengeMetadataRequestTypeDef",
+    "GetChallengeMetadataResponseTypeDef",
+    "GetChallengePasswordRequestTypeDef",
+    "GetChallengePasswordResponseTypeDef",
+    "GetConnectorRequestTypeDef",
+    "GetConnectorResponseTypeDef",
+    "IntuneConfigurationTypeDef",
+    "ListChallengeMetadataRequestTypeDef",
+    "ListChallengeMetadataResponseTypeDef",
+    "ListConnectorsRequestTypeDef",
+    "ListConnectorsResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "MobileDeviceManagementTypeDef",
+    "OpenIdConfigurationTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "UntagResourceRequestTypeDef",
+]
+
 
 class ChallengeMetadataSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountingModeType",
+    "ClusterStatusType",
+    "ComputeNodeGroupStatusType",
+    "EndpointTypeType",
+    "NetworkTypeType",
+    "PurchaseOptionType",
+    "QueueStatusType",
+    "SchedulerTypeType",
+    "SizeType",
+    "SlurmRestModeType",
+    "SpotAllocationStrategyType",
+]
+
 AccountingModeType = Literal["STANDARD", "NONE"]
 ClusterStatusType = Literal[
     "CREATING",

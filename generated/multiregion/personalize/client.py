@@ -250,8 +250,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         self, **kwargs: Unpack[CreateDatasetGroupRequestTypeDef]
     ) -> TargetResults[CreateDatasetGroupResponseTypeDef]:
         """Creates an empty dataset group. A dataset group is a container for Amazon
-        Personalize resources. A dataset group can contain at most three datasets,
-        one for each type of dataset:
+        Personalize resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/CreateDatasetGroup
         """
@@ -378,8 +377,7 @@ class MultiRegionPersonalize(MultiRegionClient):
     def delete_dataset_group(
         self, **kwargs: Unpack[DeleteDatasetGroupRequestTypeDef]
     ) -> TargetResults[EmptyResponseMetadataTypeDef]:
-        """Deletes a dataset group. Before you delete a dataset group, you must
-        delete the following:
+        """Deletes a dataset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DeleteDatasetGroup
         """

@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "BatchInferenceJobModeType",
+    "DomainType",
+    "ImportModeType",
+    "IngestionModeType",
+    "ObjectiveSensitivityType",
+    "RankingInfluenceTypeType",
+    "RecipeProviderType",
+    "TrainingModeType",
+    "TrainingTypeType",
+]
+
 BatchInferenceJobModeType = Literal["BATCH_INFERENCE", "THEME_GENERATION"]
 DomainType = Literal["ECOMMERCE", "VIDEO_ON_DEMAND"]
 ImportModeType = Literal["FULL", "INCREMENTAL"]

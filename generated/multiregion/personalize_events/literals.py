@@ -3,3 +3,5 @@
 """Literal types of Amazon Personalize Events: the values of its enum shapes."""
 
 from typing import Literal
+
+__all__: list[str] = []

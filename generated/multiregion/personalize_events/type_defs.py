@@ -19,6 +19,23 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "ActionInteractionTypeDef",
+    "ActionTypeDef",
+    "DocumentValue",
+    "EmptyResponseMetadataTypeDef",
+    "EventTypeDef",
+    "ItemTypeDef",
+    "MetricAttributionTypeDef",
+    "PutActionInteractionsRequestTypeDef",
+    "PutActionsRequestTypeDef",
+    "PutEventsRequestTypeDef",
+    "PutItemsRequestTypeDef",
+    "PutUsersRequestTypeDef",
+    "ResponseMetadataTypeDef",
+    "UserTypeDef",
+]
+
 
 class ActionInteractionTypeDef(TypedDict):
     actionId: str

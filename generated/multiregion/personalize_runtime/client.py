@@ -54,10 +54,7 @@ class MultiRegionPersonalizeRuntime(MultiRegionClient):
     def get_recommendations(
         self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
     ) -> TargetResults[GetRecommendationsResponseTypeDef]:
-        """Returns a list of recommended items. For campaigns, the campaign's Amazon
-        Resource Name (ARN) is required and the required user and item input
-        depends on the recipe type used to create the solution backing the
-        campaign as follows:
+        """Returns a list of recommended items.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-runtime-2018-05-22/GetRecommendations
         """

@@ -18,6 +18,20 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetActionRecommendationsRequestTypeDef",
+    "GetActionRecommendationsResponseTypeDef",
+    "GetPersonalizedRankingRequestTypeDef",
+    "GetPersonalizedRankingResponseTypeDef",
+    "GetRecommendationsRequestTypeDef",
+    "GetRecommendationsResponseTypeDef",
+    "PredictedActionTypeDef",
+    "PredictedItemTypeDef",
+    "PromotionTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class GetActionRecommendationsRequestTypeDef(TypedDict):
     campaignArn: NotRequired[str]

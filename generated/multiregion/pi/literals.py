@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "AcceptLanguageType",
+    "AnalysisStatusType",
+    "ContextTypeType",
+    "DetailStatusType",
+    "FeatureStatusType",
+    "FineGrainedActionType",
+    "PeriodAlignmentType",
+    "ServiceTypeType",
+    "SeverityType",
+    "TextFormatType",
+]
+
 AcceptLanguageType = Literal["EN_US"]
 AnalysisStatusType = Literal["RUNNING", "SUCCEEDED", "FAILED"]
 ContextTypeType = Literal["CAUSAL", "CONTEXTUAL"]

@@ -4,6 +4,37 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionType",
+    "AlignmentType",
+    "AttributeTypeType",
+    "ButtonActionType",
+    "CampaignStatusType",
+    "ChannelTypeType",
+    "DayOfWeekType",
+    "DeliveryStatusType",
+    "DimensionTypeType",
+    "DurationType",
+    "FilterTypeType",
+    "FormatType",
+    "FrequencyType",
+    "IncludeType",
+    "JobStatusType",
+    "JourneyRunStatusType",
+    "LayoutType",
+    "MessageTypeType",
+    "ModeType",
+    "OperatorType",
+    "RecencyTypeType",
+    "SegmentTypeType",
+    "SourceTypeType",
+    "StateType",
+    "TemplateTypeType",
+    "TypeType",
+    "__EndpointTypesElementType",
+    "__TimezoneEstimationMethodsElementType",
+]
+
 ActionType = Literal["OPEN_APP", "DEEP_LINK", "URL"]
 AlignmentType = Literal["LEFT", "CENTER", "RIGHT"]
 AttributeTypeType = Literal[

@@ -526,8 +526,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
     def send_email(
         self, **kwargs: Unpack[SendEmailRequestTypeDef]
     ) -> TargetResults[SendEmailResponseTypeDef]:
-        """Sends an email message. You can use the Amazon Pinpoint Email API to send
-        two types of messages:
+        """Sends an email message.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/SendEmail
         """

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "BehaviorOnMxFailureType",
+    "DeliverabilityDashboardAccountStatusType",
+    "DeliverabilityTestStatusType",
+    "DimensionValueSourceType",
+    "DkimStatusType",
+    "EventTypeType",
+    "IdentityTypeType",
+    "MailFromDomainStatusType",
+    "TlsPolicyType",
+    "WarmupStatusType",
+]
+
 BehaviorOnMxFailureType = Literal["USE_DEFAULT_VALUE", "REJECT_MESSAGE"]
 DeliverabilityDashboardAccountStatusType = Literal[
     "ACTIVE",

@@ -22,6 +22,36 @@ from .literals import (
     EventTypeType,
 )
 
+__all__ = [
+    "CallInstructionsMessageTypeTypeDef",
+    "CloudWatchLogsDestinationTypeDef",
+    "CreateConfigurationSetEventDestinationRequestTypeDef",
+    "CreateConfigurationSetEventDestinationResponseTypeDef",
+    "CreateConfigurationSetRequestTypeDef",
+    "CreateConfigurationSetResponseTypeDef",
+    "DeleteConfigurationSetEventDestinationRequestTypeDef",
+    "DeleteConfigurationSetEventDestinationResponseTypeDef",
+    "DeleteConfigurationSetRequestTypeDef",
+    "DeleteConfigurationSetResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EventDestinationDefinitionTypeDef",
+    "EventDestinationTypeDef",
+    "GetConfigurationSetEventDestinationsRequestTypeDef",
+    "GetConfigurationSetEventDestinationsResponseTypeDef",
+    "KinesisFirehoseDestinationTypeDef",
+    "ListConfigurationSetsRequestTypeDef",
+    "ListConfigurationSetsResponseTypeDef",
+    "PlainTextMessageTypeTypeDef",
+    "ResponseMetadataTypeDef",
+    "SSMLMessageTypeTypeDef",
+    "SendVoiceMessageRequestTypeDef",
+    "SendVoiceMessageResponseTypeDef",
+    "SnsDestinationTypeDef",
+    "UpdateConfigurationSetEventDestinationRequestTypeDef",
+    "UpdateConfigurationSetEventDestinationResponseTypeDef",
+    "VoiceMessageContentTypeDef",
+]
+
 
 class CallInstructionsMessageTypeTypeDef(TypedDict):
     Text: NotRequired[str]

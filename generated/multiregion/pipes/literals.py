@@ -4,6 +4,34 @@
 
 from typing import Literal
 
+__all__ = [
+    "AssignPublicIpType",
+    "BatchJobDependencyTypeType",
+    "BatchResourceRequirementTypeType",
+    "DimensionValueTypeType",
+    "DynamoDBStreamStartPositionType",
+    "EcsEnvironmentFileTypeType",
+    "EcsResourceRequirementTypeType",
+    "EpochTimeUnitType",
+    "IncludeExecutionDataOptionType",
+    "KinesisStreamStartPositionType",
+    "LaunchTypeType",
+    "LogLevelType",
+    "MSKStartPositionType",
+    "MeasureValueTypeType",
+    "OnPartialBatchItemFailureStreamsType",
+    "PipeStateType",
+    "PipeTargetInvocationTypeType",
+    "PlacementConstraintTypeType",
+    "PlacementStrategyTypeType",
+    "PropagateTagsType",
+    "RequestedPipeStateDescribeResponseType",
+    "RequestedPipeStateType",
+    "S3OutputFormatType",
+    "SelfManagedKafkaStartPositionType",
+    "TimeFieldTypeType",
+]
+
 AssignPublicIpType = Literal["ENABLED", "DISABLED"]
 BatchJobDependencyTypeType = Literal["N_TO_N", "SEQUENTIAL"]
 BatchResourceRequirementTypeType = Literal["GPU", "MEMORY", "VCPU"]

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "EngineType",
+    "GenderType",
+    "LanguageCodeType",
+    "OutputFormatType",
+    "QuotaCodeType",
+    "ServiceCodeType",
+    "SpeechMarkTypeType",
+    "TaskStatusType",
+    "TextTypeType",
+    "ValidationExceptionReasonType",
+    "VoiceIdType",
+]
+
 EngineType = Literal["standard", "neural", "long-form", "generative"]
 GenderType = Literal["Female", "Male"]
 LanguageCodeType = Literal[

@@ -39,8 +39,7 @@ class MultiRegionPricing(MultiRegionClient):
     programmatically query Amazon Web Services for services, products, and pricing
     information. The Amazon Web Services Price List uses standardized product
     attributes such as Location, Storage Class, and Operating System, and provides
-    prices at the SKU level. You can use the Amazon Web Services Price List to do
-    the following:
+    prices at the SKU level.
     """
 
     _service_name = "pricing"

@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["FilterTypeType"]
+
 FilterTypeType = Literal["TERM_MATCH", "EQUALS", "CONTAINS", "ANY_OF", "NONE_OF"]

@@ -23,6 +23,26 @@ from .literals import (
     FilterTypeType,
 )
 
+__all__ = [
+    "AttributeValueTypeDef",
+    "DescribeServicesRequestTypeDef",
+    "DescribeServicesResponseTypeDef",
+    "DocumentOutputValue",
+    "EmptyResponseMetadataTypeDef",
+    "FilterTypeDef",
+    "GetAttributeValuesRequestTypeDef",
+    "GetAttributeValuesResponseTypeDef",
+    "GetPriceListFileUrlRequestTypeDef",
+    "GetPriceListFileUrlResponseTypeDef",
+    "GetProductsRequestTypeDef",
+    "GetProductsResponseTypeDef",
+    "ListPriceListsRequestTypeDef",
+    "ListPriceListsResponseTypeDef",
+    "PriceListTypeDef",
+    "ResponseMetadataTypeDef",
+    "ServiceTypeDef",
+]
+
 
 class AttributeValueTypeDef(TypedDict):
     Value: NotRequired[str]

@@ -4,6 +4,31 @@
 
 from typing import Literal
 
+__all__ = [
+    "BlockerStatusType",
+    "BlockerTypeType",
+    "ComponentDeploymentUpdateTypeType",
+    "DeploymentStatusType",
+    "DeploymentTargetResourceTypeType",
+    "DeploymentUpdateTypeType",
+    "EnvironmentAccountConnectionRequesterAccountTypeType",
+    "EnvironmentAccountConnectionStatusType",
+    "ListServiceInstancesFilterByType",
+    "ListServiceInstancesSortByType",
+    "ProvisionedResourceEngineType",
+    "ProvisioningType",
+    "RepositoryProviderType",
+    "RepositorySyncStatusType",
+    "ResourceDeploymentStatusType",
+    "ResourceSyncStatusType",
+    "ServiceStatusType",
+    "ServiceTemplateSupportedComponentSourceTypeType",
+    "SortOrderType",
+    "SyncTypeType",
+    "TemplateTypeType",
+    "TemplateVersionStatusType",
+]
+
 BlockerStatusType = Literal["ACTIVE", "RESOLVED"]
 BlockerTypeType = Literal["AUTOMATED"]
 ComponentDeploymentUpdateTypeType = Literal["NONE", "CURRENT_VERSION"]

@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "AppRequiredCapabilityType",
+    "AppStatusType",
+    "CardOutputSourceType",
+    "CardTypeType",
+    "DocumentScopeType",
+    "ExecutionStatusType",
+    "InputCardComputeModeType",
+    "LibraryItemStatusType",
+    "PermissionInputActionEnumType",
+    "PermissionOutputActionEnumType",
+    "PluginTypeType",
+    "PrincipalOutputUserTypeEnumType",
+    "SenderType",
+    "SubmissionMutationKindType",
+]
+
 AppRequiredCapabilityType = Literal[
     "FileUpload",
     "CreatorMode",

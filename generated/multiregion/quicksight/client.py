@@ -814,8 +814,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         self, **kwargs: Unpack[DeleteAccountCustomizationRequestTypeDef]
     ) -> TargetResults[DeleteAccountCustomizationResponseTypeDef]:
         """This API permanently deletes all Quick Sight customizations for the
-        specified Amazon Web Services account and namespace. When you delete
-        account customizations:
+        specified Amazon Web Services account and namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteAccountCustomization
         """
@@ -826,6 +825,20 @@ class MultiRegionQuickSight(MultiRegionClient):
     ) -> TargetResults[DeleteAccountSubscriptionResponseTypeDef]:
         """Deleting your Quick Sight account subscription has permanent, irreversible
         consequences across all Amazon Web Services regions:
+        - Global deletion – Running this operation from any single region will
+          delete your Quick Sight account and all data in every Amazon Web
+          Services region where you have Quick Sight resources.
+        - Complete data loss – All dashboards, analyses, datasets, data sources,
+          and custom visuals will be permanently deleted across all regions.
+        - Embedded content failure – All embedded dashboards and visuals in your
+          applications will immediately stop working and display errors to end
+          users.
+        - Shared resources removed – All shared dashboards, folders, and resources
+          will become inaccessible to other users and external recipients.
+        - User access terminated – All Quick Sight users in your account will lose
+          access immediately, including authors, readers, and administrators.
+        - No recovery possible – Once deleted, your Quick Sight account and all
+          associated data cannot be restored.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteAccountSubscription
         """
@@ -860,8 +873,7 @@ class MultiRegionQuickSight(MultiRegionClient):
     def delete_brand(
         self, **kwargs: Unpack[DeleteBrandRequestTypeDef]
     ) -> TargetResults[DeleteBrandResponseTypeDef]:
-        """This API permanently deletes the specified Quick Sight brand. When you
-        delete a brand:
+        """This API permanently deletes the specified Quick Sight brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteBrand
         """
@@ -1740,8 +1752,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         the author or admin security cohort. If you want to restrict permissions
         to some of these features, add a custom permissions profile to the user
         with the UpdateUser API operation. Use RegisterUser API operation to add a
-        new user with a custom permission profile attached. For more information,
-        see the following sections in the Amazon Quick User Guide:
+        new user with a custom permission profile attached.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/GetSessionEmbedUrl
         """
@@ -2602,8 +2613,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         self, **kwargs: Unpack[UpdatePublicSharingSettingsRequestTypeDef]
     ) -> TargetResults[UpdatePublicSharingSettingsResponseTypeDef]:
         """This API controls public sharing settings for your entire Quick Sight
-        account, affecting data security and access. When you enable public
-        sharing:
+        account, affecting data security and access.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdatePublicSharingSettings
         """

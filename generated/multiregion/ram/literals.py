@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "PermissionFeatureSetType",
+    "PermissionStatusType",
+    "PermissionTypeFilterType",
+    "PermissionTypeType",
+    "ReplacePermissionAssociationsWorkStatusType",
+    "ResourceOwnerType",
+    "ResourceRegionScopeFilterType",
+    "ResourceRegionScopeType",
+    "ResourceShareAssociationStatusType",
+    "ResourceShareAssociationTypeType",
+    "ResourceShareFeatureSetType",
+    "ResourceShareInvitationStatusType",
+    "ResourceShareStatusType",
+    "ResourceStatusType",
+]
+
 PermissionFeatureSetType = Literal[
     "CREATED_FROM_POLICY",
     "PROMOTING_TO_STANDARD",

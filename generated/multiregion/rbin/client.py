@@ -52,8 +52,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
     def create_rule(
         self, **kwargs: Unpack[CreateRuleRequestTypeDef]
     ) -> TargetResults[CreateRuleResponseTypeDef]:
-        """Creates a Recycle Bin retention rule. You can create two types of
-        retention rules:
+        """Creates a Recycle Bin retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/CreateRule
         """

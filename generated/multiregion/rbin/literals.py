@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "LockStateType",
+    "ResourceTypeType",
+    "RetentionPeriodUnitType",
+    "RuleStatusType",
+    "UnlockDelayUnitType",
+]
+
 LockStateType = Literal["locked", "pending_unlock", "unlocked"]
 ResourceTypeType = Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"]
 RetentionPeriodUnitType = Literal["DAYS"]

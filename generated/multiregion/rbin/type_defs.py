@@ -26,6 +26,37 @@ from .literals import (
     UnlockDelayUnitType,
 )
 
+__all__ = [
+    "CreateRuleRequestTypeDef",
+    "CreateRuleResponseTypeDef",
+    "DeleteRuleRequestTypeDef",
+    "DeleteRuleResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetRuleRequestTypeDef",
+    "GetRuleResponseTypeDef",
+    "ListRulesRequestTypeDef",
+    "ListRulesResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "LockConfigurationTypeDef",
+    "LockRuleRequestTypeDef",
+    "LockRuleResponseTypeDef",
+    "ResourceTagTypeDef",
+    "ResponseMetadataTypeDef",
+    "RetentionPeriodTypeDef",
+    "RuleSummaryTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "TagTypeDef",
+    "UnlockDelayTypeDef",
+    "UnlockRuleRequestTypeDef",
+    "UnlockRuleResponseTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "UpdateRuleRequestTypeDef",
+    "UpdateRuleResponseTypeDef",
+]
+
 
 class CreateRuleRequestTypeDef(TypedDict):
     RetentionPeriod: RetentionPeriodTypeDef

@@ -720,8 +720,7 @@ class MultiRegionRDS(MultiRegionClient):
     def delete_custom_db_engine_version(
         self, **kwargs: Unpack[DeleteCustomDBEngineVersionMessageTypeDef]
     ) -> TargetResults[DBEngineVersionResponseTypeDef]:
-        """Deletes a custom engine version. To run this command, make sure you meet
-        the following prerequisites:
+        """Deletes a custom engine version.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteCustomDBEngineVersion
         """

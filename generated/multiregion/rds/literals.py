@@ -4,6 +4,45 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActivityStreamModeType",
+    "ActivityStreamPolicyStatusType",
+    "ActivityStreamStatusType",
+    "ApplyMethodType",
+    "AuditPolicyStateType",
+    "AuthSchemeType",
+    "AutomationModeType",
+    "ClientPasswordAuthTypeType",
+    "ClusterScalabilityTypeType",
+    "CustomEngineVersionStatusType",
+    "DBProxyEndpointStatusType",
+    "DBProxyEndpointTargetRoleType",
+    "DBProxyStatusType",
+    "DatabaseInsightsModeType",
+    "DefaultAuthSchemeType",
+    "EndpointNetworkTypeType",
+    "EngineFamilyType",
+    "ExportSourceTypeType",
+    "FailoverStatusType",
+    "GlobalClusterMemberSynchronizationStatusType",
+    "IAMAuthModeType",
+    "IntegrationStatusType",
+    "LifecycleSupportNameType",
+    "LimitlessDatabaseStatusType",
+    "LocalWriteForwardingStatusType",
+    "MasterUserAuthenticationTypeType",
+    "ReplicaModeType",
+    "SourceTypeType",
+    "StorageEncryptionTypeType",
+    "TargetConnectionNetworkTypeType",
+    "TargetHealthReasonType",
+    "TargetRoleType",
+    "TargetStateType",
+    "TargetTypeType",
+    "UpgradeRolloutOrderType",
+    "WriteForwardingStatusType",
+]
+
 ActivityStreamModeType = Literal["sync", "async"]
 ActivityStreamPolicyStatusType = Literal[
     "locked",

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "DecimalReturnTypeType",
+    "LongReturnTypeType",
+    "RecordsFormatTypeType",
+    "TypeHintType",
+]
+
 DecimalReturnTypeType = Literal["STRING", "DOUBLE_OR_LONG"]
 LongReturnTypeType = Literal["STRING", "LONG"]
 RecordsFormatTypeType = Literal["NONE", "JSON"]

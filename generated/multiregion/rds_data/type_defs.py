@@ -25,6 +25,37 @@ from .literals import (
     TypeHintType,
 )
 
+__all__ = [
+    "ArrayValueOutputTypeDef",
+    "ArrayValueTypeDef",
+    "BatchExecuteStatementRequestTypeDef",
+    "BatchExecuteStatementResponseTypeDef",
+    "BeginTransactionRequestTypeDef",
+    "BeginTransactionResponseTypeDef",
+    "ColumnMetadataTypeDef",
+    "CommitTransactionRequestTypeDef",
+    "CommitTransactionResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ExecuteSqlRequestTypeDef",
+    "ExecuteSqlResponseTypeDef",
+    "ExecuteStatementRequestTypeDef",
+    "ExecuteStatementResponseTypeDef",
+    "FieldOutputTypeDef",
+    "FieldTypeDef",
+    "RecordTypeDef",
+    "ResponseMetadataTypeDef",
+    "ResultFrameTypeDef",
+    "ResultSetMetadataTypeDef",
+    "ResultSetOptionsTypeDef",
+    "RollbackTransactionRequestTypeDef",
+    "RollbackTransactionResponseTypeDef",
+    "SqlParameterTypeDef",
+    "SqlStatementResultTypeDef",
+    "StructValueTypeDef",
+    "UpdateResultTypeDef",
+    "ValueTypeDef",
+]
+
 
 class ArrayValueOutputTypeDef(TypedDict):
     booleanValues: NotRequired[list[bool]]

@@ -1252,9 +1252,7 @@ class MultiRegionRedshift(MultiRegionClient):
     def describe_usage_limits(
         self, **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef]
     ) -> TargetResults[UsageLimitListTypeDef]:
-        """Shows usage limits on a cluster. Results are filtered based on the
-        combination of input usage limit identifier, cluster identifier, and
-        feature type parameters:
+        """Shows usage limits on a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeUsageLimits
         """
@@ -2620,9 +2618,7 @@ class MultiRegionRedshift(MultiRegionClient):
         """Every page of DescribeUsageLimits in every target, merged per target
         (botocore's build_full_result).
 
-        Shows usage limits on a cluster. Results are filtered based on the
-        combination of input usage limit identifier, cluster identifier, and
-        feature type parameters:
+        Shows usage limits on a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeUsageLimits
         """

@@ -4,6 +4,47 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionTypeType",
+    "ApplicationTypeType",
+    "AquaConfigurationStatusType",
+    "AquaStatusType",
+    "AuthorizationStatusType",
+    "DataShareStatusForConsumerType",
+    "DataShareStatusForProducerType",
+    "DataShareStatusType",
+    "DataShareTypeType",
+    "DescribeIntegrationsFilterNameType",
+    "ImpactRankingTypeType",
+    "LakehouseIdcRegistrationType",
+    "LakehouseRegistrationType",
+    "LogDestinationTypeType",
+    "ModeType",
+    "NamespaceRegistrationStatusType",
+    "NodeConfigurationOptionsFilterNameType",
+    "OperatorTypeType",
+    "ParameterApplyTypeType",
+    "PartnerIntegrationStatusType",
+    "RecommendedActionTypeType",
+    "ReservedNodeExchangeActionTypeType",
+    "ReservedNodeExchangeStatusTypeType",
+    "ReservedNodeOfferingTypeType",
+    "ScheduleStateType",
+    "ScheduledActionFilterNameType",
+    "ScheduledActionStateType",
+    "ScheduledActionTypeValuesType",
+    "ServiceAuthorizationType",
+    "SnapshotAttributeToSortByType",
+    "SortByOrderType",
+    "SourceTypeType",
+    "TableRestoreStatusTypeType",
+    "UsageLimitBreachActionType",
+    "UsageLimitFeatureTypeType",
+    "UsageLimitLimitTypeType",
+    "UsageLimitPeriodType",
+    "ZeroETLIntegrationStatusType",
+]
+
 ActionTypeType = Literal["restore-cluster", "recommend-node-config", "resize-cluster"]
 ApplicationTypeType = Literal["None", "Lakehouse"]
 AquaConfigurationStatusType = Literal["enabled", "disabled", "auto"]

@@ -60,8 +60,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         self, **kwargs: Unpack[BatchExecuteStatementInputTypeDef]
     ) -> TargetResults[BatchExecuteStatementOutputTypeDef]:
         """Runs one or more SQL statements, which can be data manipulation language
-        (DML) or data definition language (DDL). Depending on the authorization
-        method, use one of the following combinations of request parameters:
+        (DML) or data definition language (DDL).
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/BatchExecuteStatement
         """
@@ -93,8 +92,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
     ) -> TargetResults[DescribeTableResponseTypeDef]:
         """Describes the detailed information about a table from metadata in the
         cluster. The information includes its columns. A token is returned to page
-        through the column list. Depending on the authorization method, use one of
-        the following combinations of request parameters:
+        through the column list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/DescribeTable
         """
@@ -105,8 +103,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
     ) -> TargetResults[ExecuteStatementOutputTypeDef]:
         """Runs an SQL statement, which can be data manipulation language (DML) or
         data definition language (DDL). This statement must be a single SQL
-        statement. Depending on the authorization method, use one of the following
-        combinations of request parameters:
+        statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ExecuteStatement
         """
@@ -141,8 +138,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         self, **kwargs: Unpack[ListDatabasesRequestTypeDef]
     ) -> TargetResults[ListDatabasesResponseTypeDef]:
         """List the databases in a cluster. A token is returned to page through the
-        database list. Depending on the authorization method, use one of the
-        following combinations of request parameters:
+        database list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListDatabases
         """
@@ -152,8 +148,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         self, **kwargs: Unpack[ListSchemasRequestTypeDef]
     ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Lists the schemas in a database. A token is returned to page through the
-        schema list. Depending on the authorization method, use one of the
-        following combinations of request parameters:
+        schema list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListSchemas
         """
@@ -174,8 +169,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
     ) -> TargetResults[ListTablesResponseTypeDef]:
         """List the tables in a database. If neither SchemaPattern nor TablePattern
         are specified, then all tables in the database are returned. A token is
-        returned to page through the table list. Depending on the authorization
-        method, use one of the following combinations of request parameters:
+        returned to page through the table list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListTables
         """
@@ -194,8 +188,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
         Describes the detailed information about a table from metadata in the
         cluster. The information includes its columns. A token is returned to page
-        through the column list. Depending on the authorization method, use one of
-        the following combinations of request parameters:
+        through the column list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/DescribeTable
         """
@@ -272,8 +265,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         build_full_result).
 
         List the databases in a cluster. A token is returned to page through the
-        database list. Depending on the authorization method, use one of the
-        following combinations of request parameters:
+        database list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListDatabases
         """
@@ -297,8 +289,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         build_full_result).
 
         Lists the schemas in a database. A token is returned to page through the
-        schema list. Depending on the authorization method, use one of the
-        following combinations of request parameters:
+        schema list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListSchemas
         """
@@ -347,8 +338,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
         List the tables in a database. If neither SchemaPattern nor TablePattern
         are specified, then all tables in the database are returned. A token is
-        returned to page through the table list. Depending on the authorization
-        method, use one of the following combinations of request parameters:
+        returned to page through the table list.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListTables
         """

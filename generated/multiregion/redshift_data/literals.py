@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ResultFormatStringType", "StatementStatusStringType", "StatusStringType"]
+
 ResultFormatStringType = Literal["JSON", "CSV"]
 StatementStatusStringType = Literal[
     "SUBMITTED",

@@ -24,6 +24,40 @@ from .literals import (
     StatusStringType,
 )
 
+__all__ = [
+    "BatchExecuteStatementInputTypeDef",
+    "BatchExecuteStatementOutputTypeDef",
+    "CancelStatementRequestTypeDef",
+    "CancelStatementResponseTypeDef",
+    "ColumnMetadataTypeDef",
+    "DescribeStatementRequestTypeDef",
+    "DescribeStatementResponseTypeDef",
+    "DescribeTableRequestTypeDef",
+    "DescribeTableResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ExecuteStatementInputTypeDef",
+    "ExecuteStatementOutputTypeDef",
+    "FieldTypeDef",
+    "GetStatementResultRequestTypeDef",
+    "GetStatementResultResponseTypeDef",
+    "GetStatementResultV2RequestTypeDef",
+    "GetStatementResultV2ResponseTypeDef",
+    "ListDatabasesRequestTypeDef",
+    "ListDatabasesResponseTypeDef",
+    "ListSchemasRequestTypeDef",
+    "ListSchemasResponseTypeDef",
+    "ListStatementsRequestTypeDef",
+    "ListStatementsResponseTypeDef",
+    "ListTablesRequestTypeDef",
+    "ListTablesResponseTypeDef",
+    "QueryRecordsTypeDef",
+    "ResponseMetadataTypeDef",
+    "SqlParameterTypeDef",
+    "StatementDataTypeDef",
+    "SubStatementDataTypeDef",
+    "TableMemberTypeDef",
+]
+
 
 class BatchExecuteStatementInputTypeDef(TypedDict):
     Sqls: ReadOnly[Sequence[str]]

@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "LakehouseIdcRegistrationType",
+    "LakehouseRegistrationType",
+    "LogExportType",
+    "ManagedWorkgroupStatusType",
+    "NamespaceStatusType",
+    "OfferingTypeType",
+    "PerformanceTargetStatusType",
+    "SnapshotStatusType",
+    "StateType",
+    "UsageLimitBreachActionType",
+    "UsageLimitPeriodType",
+    "UsageLimitUsageTypeType",
+    "WorkgroupStatusType",
+]
+
 LakehouseIdcRegistrationType = Literal["Associate", "Disassociate"]
 LakehouseRegistrationType = Literal["Register", "Deregister"]
 LogExportType = Literal["useractivitylog", "userlog", "connectionlog"]

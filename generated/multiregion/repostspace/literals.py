@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChannelRoleType",
+    "ChannelStatusType",
+    "ConfigurationStatusType",
+    "FeatureEnableParameterType",
+    "FeatureEnableStatusType",
+    "RoleType",
+    "TierLevelType",
+    "VanityDomainStatusType",
+]
+
 ChannelRoleType = Literal["ASKER", "EXPERT", "MODERATOR", "SUPPORTREQUESTOR"]
 ChannelStatusType = Literal[
     "CREATED",

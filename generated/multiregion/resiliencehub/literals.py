@@ -4,6 +4,52 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlarmTypeType",
+    "AppAssessmentScheduleTypeType",
+    "AppComplianceStatusTypeType",
+    "AppDriftStatusTypeType",
+    "AppStatusTypeType",
+    "AssessmentInvokerType",
+    "AssessmentStatusType",
+    "ComplianceStatusType",
+    "ConditionOperatorTypeType",
+    "ConfigRecommendationOptimizationTypeType",
+    "CostFrequencyType",
+    "DataLocationConstraintType",
+    "DifferenceTypeType",
+    "DisruptionTypeType",
+    "DriftStatusType",
+    "DriftTypeType",
+    "EstimatedCostTierType",
+    "EventTypeType",
+    "ExcludeRecommendationReasonType",
+    "FieldAggregationTypeType",
+    "GroupingRecommendationConfidenceLevelType",
+    "GroupingRecommendationRejectionReasonType",
+    "GroupingRecommendationStatusTypeType",
+    "HaArchitectureType",
+    "MetricsExportStatusTypeType",
+    "PermissionModelTypeType",
+    "PhysicalIdentifierTypeType",
+    "RecommendationComplianceStatusType",
+    "RecommendationStatusType",
+    "RecommendationTemplateStatusType",
+    "RenderRecommendationTypeType",
+    "ResiliencyPolicyTierType",
+    "ResiliencyScoreTypeType",
+    "ResourceImportStatusTypeType",
+    "ResourceImportStrategyTypeType",
+    "ResourceMappingTypeType",
+    "ResourceResolutionStatusTypeType",
+    "ResourceSourceTypeType",
+    "ResourcesGroupingRecGenStatusTypeType",
+    "SopServiceTypeType",
+    "TemplateFormatType",
+    "TestRiskType",
+    "TestTypeType",
+]
+
 AlarmTypeType = Literal["Metric", "Composite", "Canary", "Logs", "Event"]
 AppAssessmentScheduleTypeType = Literal["Disabled", "Daily"]
 AppComplianceStatusTypeType = Literal[

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "AWSServiceAccessStatusType",
+    "IndexStateType",
+    "IndexTypeType",
+    "OperationStatusType",
+]
+
 AWSServiceAccessStatusType = Literal["ENABLED", "DISABLED"]
 IndexStateType = Literal["CREATING", "ACTIVE", "DELETING", "DELETED", "UPDATING"]
 IndexTypeType = Literal["LOCAL", "AGGREGATOR"]

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "GroupConfigurationStatusType",
+    "GroupFilterNameType",
+    "GroupLifecycleEventsDesiredStatusType",
+    "GroupLifecycleEventsStatusType",
+    "GroupingStatusType",
+    "GroupingTypeType",
+    "ListGroupingStatusesFilterNameType",
+    "QueryErrorCodeType",
+    "QueryTypeType",
+    "ResourceFilterNameType",
+    "ResourceStatusValueType",
+    "TagSyncTaskStatusType",
+]
+
 GroupConfigurationStatusType = Literal["UPDATING", "UPDATE_COMPLETE", "UPDATE_FAILED"]
 GroupFilterNameType = Literal[
     "resource-type",

@@ -120,7 +120,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
     def tag_resources(
         self, **kwargs: Unpack[TagResourcesInputTypeDef]
     ) -> TargetResults[TagResourcesOutputTypeDef]:
-        """Applies one or more tags to the specified resources. Note the following:
+        """Applies one or more tags to the specified resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/TagResources
         """
@@ -132,7 +132,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         """Removes the specified tags from the specified resources. When you specify
         a tag key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from a resource that
-        were already removed. Note the following:
+        were already removed.
 
         https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/UntagResources
         """

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ErrorCodeType", "GroupByAttributeType", "TargetIdTypeType"]
+
 ErrorCodeType = Literal["InternalServiceException", "InvalidParameterException"]
 GroupByAttributeType = Literal["TARGET_ID", "REGION", "RESOURCE_TYPE"]
 TargetIdTypeType = Literal["ACCOUNT", "OU", "ROOT"]

@@ -24,6 +24,35 @@ from .literals import (
     TargetIdTypeType,
 )
 
+__all__ = [
+    "ComplianceDetailsTypeDef",
+    "DescribeReportCreationOutputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FailureInfoTypeDef",
+    "GetComplianceSummaryInputTypeDef",
+    "GetComplianceSummaryOutputTypeDef",
+    "GetResourcesInputTypeDef",
+    "GetResourcesOutputTypeDef",
+    "GetTagKeysInputTypeDef",
+    "GetTagKeysOutputTypeDef",
+    "GetTagValuesInputTypeDef",
+    "GetTagValuesOutputTypeDef",
+    "ListRequiredTagsInputTypeDef",
+    "ListRequiredTagsOutputTypeDef",
+    "RequiredTagTypeDef",
+    "ResourceTagMappingTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartReportCreationInputTypeDef",
+    "StartReportCreationOutputTypeDef",
+    "SummaryTypeDef",
+    "TagFilterTypeDef",
+    "TagResourcesInputTypeDef",
+    "TagResourcesOutputTypeDef",
+    "TagTypeDef",
+    "UntagResourcesInputTypeDef",
+    "UntagResourcesOutputTypeDef",
+]
+
 
 class ComplianceDetailsTypeDef(TypedDict):
     NoncompliantKeys: NotRequired[list[str]]

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "CertificateFieldType",
+    "NotificationChannelType",
+    "NotificationEventType",
+    "TrustAnchorTypeType",
+]
+
 CertificateFieldType = Literal["x509Subject", "x509Issuer", "x509SAN"]
 NotificationChannelType = Literal["ALL"]
 NotificationEventType = Literal[

@@ -461,7 +461,7 @@ class MultiRegionRoute53(MultiRegionClient):
         self, **kwargs: Unpack[DisassociateVPCFromHostedZoneRequestTypeDef]
     ) -> TargetResults[DisassociateVPCFromHostedZoneResponseTypeDef]:
         """Disassociates an Amazon Virtual Private Cloud (Amazon VPC) from an Amazon
-        Route 53 private hosted zone. Note the following:
+        Route 53 private hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DisassociateVPCFromHostedZone
         """
@@ -489,8 +489,7 @@ class MultiRegionRoute53(MultiRegionClient):
     def get_change(
         self, **kwargs: Unpack[GetChangeRequestTypeDef]
     ) -> TargetResults[GetChangeResponseTypeDef]:
-        """Returns the current status of a change batch request. The status is one of
-        the following values:
+        """Returns the current status of a change batch request.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetChange
         """
@@ -721,8 +720,7 @@ class MultiRegionRoute53(MultiRegionClient):
     ) -> TargetResults[ListHostedZonesByVPCResponseTypeDef]:
         """Lists all the private hosted zones that a specified VPC is associated
         with, regardless of which Amazon Web Services account or Amazon Web
-        Services service owns the hosted zones. The HostedZoneOwner structure in
-        the response contains one of the following values:
+        Services service owns the hosted zones.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHostedZonesByVPC
         """

@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "AcceleratedRecoveryStatusType",
+    "AccountLimitTypeType",
+    "ChangeActionType",
+    "ChangeStatusType",
+    "CidrCollectionChangeActionType",
+    "CloudWatchRegionType",
+    "ComparisonOperatorType",
+    "HealthCheckRegionType",
+    "HealthCheckTypeType",
+    "HostedZoneLimitTypeType",
+    "HostedZoneTypeType",
+    "InsufficientDataHealthStatusType",
+    "RRTypeType",
+    "ResettableElementNameType",
+    "ResourceRecordSetFailoverType",
+    "ResourceRecordSetRegionType",
+    "ReusableDelegationSetLimitTypeType",
+    "StatisticType",
+    "TagResourceTypeType",
+    "VPCRegionType",
+]
+
 AcceleratedRecoveryStatusType = Literal[
     "ENABLING",
     "ENABLE_FAILED",

@@ -22,6 +22,21 @@ from .literals import (
     RoutingControlStateType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetRoutingControlStateRequestTypeDef",
+    "GetRoutingControlStateResponseTypeDef",
+    "ListRoutingControlsRequestTypeDef",
+    "ListRoutingControlsResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "RoutingControlTypeDef",
+    "UpdateRoutingControlStateEntryTypeDef",
+    "UpdateRoutingControlStateRequestTypeDef",
+    "UpdateRoutingControlStateResponseTypeDef",
+    "UpdateRoutingControlStatesRequestTypeDef",
+    "UpdateRoutingControlStatesResponseTypeDef",
+]
+
 
 class GetRoutingControlStateRequestTypeDef(TypedDict):
     RoutingControlArn: str

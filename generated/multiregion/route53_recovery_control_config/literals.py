@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["NetworkTypeType", "RuleTypeType", "StatusType"]
+
 NetworkTypeType = Literal["IPV4", "DUALSTACK"]
 RuleTypeType = Literal["ATLEAST", "AND", "OR"]
 StatusType = Literal["PENDING", "DEPLOYED", "PENDING_DELETION"]

@@ -4,4 +4,6 @@
 
 from typing import Literal
 
+__all__ = ["ReadinessType"]
+
 ReadinessType = Literal["READY", "NOT_READY", "UNKNOWN", "NOT_AUTHORIZED"]

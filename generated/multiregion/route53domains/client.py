@@ -301,6 +301,11 @@ class MultiRegionRoute53Domains(MultiRegionClient):
     ) -> TargetResults[ListPricesResponseTypeDef]:
         """Lists the following prices for either all the TLDs supported by Route 53,
         or the specified TLD:
+        - Registration
+        - Transfer
+        - Owner change
+        - Domain renewal
+        - Domain restoration
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListPrices
         """
@@ -402,7 +407,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         self, **kwargs: Unpack[TransferDomainToAnotherAwsAccountRequestTypeDef]
     ) -> TargetResults[TransferDomainToAnotherAwsAccountResponseTypeDef]:
         """Transfers a domain from the current Amazon Web Services account to another
-        Amazon Web Services account. Note the following:
+        Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/TransferDomainToAnotherAwsAccount
         """
@@ -527,6 +532,11 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
         Lists the following prices for either all the TLDs supported by Route 53,
         or the specified TLD:
+        - Registration
+        - Transfer
+        - Owner change
+        - Domain renewal
+        - Domain restoration
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListPrices
         """

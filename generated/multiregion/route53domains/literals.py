@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "ContactTypeType",
+    "CountryCodeType",
+    "DomainAvailabilityType",
+    "ExtraParamNameType",
+    "ListDomainsAttributeNameType",
+    "ListOperationsSortAttributeNameType",
+    "OperationStatusType",
+    "OperationTypeType",
+    "OperatorType",
+    "ReachabilityStatusType",
+    "SortOrderType",
+    "StatusFlagType",
+    "TransferableType",
+]
+
 ContactTypeType = Literal["PERSON", "COMPANY", "ASSOCIATION", "PUBLIC_BODY", "RESELLER"]
 CountryCodeType = Literal[
     "AC",

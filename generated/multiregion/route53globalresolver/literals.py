@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "BlockOverrideDnsQueryTypeType",
+    "CRResourceStatusType",
+    "ConfidenceThresholdType",
+    "DnsAdvancedProtectionType",
+    "DnsProtocolType",
+    "DnsSecValidationTypeType",
+    "EdnsClientSubnetTypeType",
+    "FirewallBlockResponseType",
+    "FirewallRuleActionType",
+    "FirewallRulesFailOpenTypeType",
+    "GlobalResolverIpAddressTypeType",
+    "HostedZoneAssociationStatusType",
+    "IpAddressTypeType",
+    "ProfileResourceStatusType",
+    "TokenStatusType",
+]
+
 BlockOverrideDnsQueryTypeType = Literal["CNAME"]
 CRResourceStatusType = Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"]
 ConfidenceThresholdType = Literal["LOW", "MEDIUM", "HIGH"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ProfileStatusType", "ShareStatusType"]
+
 ProfileStatusType = Literal[
     "COMPLETE",
     "DELETING",

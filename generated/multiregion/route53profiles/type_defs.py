@@ -23,6 +23,48 @@ from .literals import (
     ShareStatusType,
 )
 
+__all__ = [
+    "AssociateProfileRequestTypeDef",
+    "AssociateProfileResponseTypeDef",
+    "AssociateResourceToProfileRequestTypeDef",
+    "AssociateResourceToProfileResponseTypeDef",
+    "CreateProfileRequestTypeDef",
+    "CreateProfileResponseTypeDef",
+    "DeleteProfileRequestTypeDef",
+    "DeleteProfileResponseTypeDef",
+    "DisassociateProfileRequestTypeDef",
+    "DisassociateProfileResponseTypeDef",
+    "DisassociateResourceFromProfileRequestTypeDef",
+    "DisassociateResourceFromProfileResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetProfileAssociationRequestTypeDef",
+    "GetProfileAssociationResponseTypeDef",
+    "GetProfileRequestTypeDef",
+    "GetProfileResourceAssociationRequestTypeDef",
+    "GetProfileResourceAssociationResponseTypeDef",
+    "GetProfileResponseTypeDef",
+    "ListProfileAssociationsRequestTypeDef",
+    "ListProfileAssociationsResponseTypeDef",
+    "ListProfileResourceAssociationsRequestTypeDef",
+    "ListProfileResourceAssociationsResponseTypeDef",
+    "ListProfilesRequestTypeDef",
+    "ListProfilesResponseTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "ProfileAssociationTypeDef",
+    "ProfileResourceAssociationTypeDef",
+    "ProfileSummaryTypeDef",
+    "ProfileTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "TagTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+    "UpdateProfileResourceAssociationRequestTypeDef",
+    "UpdateProfileResourceAssociationResponseTypeDef",
+]
+
 
 class AssociateProfileRequestTypeDef(TypedDict):
     Name: str

@@ -274,8 +274,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
     def create_resolver_endpoint(
         self, **kwargs: Unpack[CreateResolverEndpointRequestTypeDef]
     ) -> TargetResults[CreateResolverEndpointResponseTypeDef]:
-        """Creates a Resolver endpoint. There are two types of Resolver endpoints,
-        inbound and outbound:
+        """Creates a Resolver endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/CreateResolverEndpoint
         """
@@ -344,8 +343,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
     def delete_resolver_endpoint(
         self, **kwargs: Unpack[DeleteResolverEndpointRequestTypeDef]
     ) -> TargetResults[DeleteResolverEndpointResponseTypeDef]:
-        """Deletes a Resolver endpoint. The effect of deleting a Resolver endpoint
-        depends on whether it's an inbound or an outbound Resolver endpoint:
+        """Deletes a Resolver endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteResolverEndpoint
         """

@@ -4,6 +4,40 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionType",
+    "AutodefinedReverseFlagType",
+    "BlockOverrideDnsTypeType",
+    "BlockResponseType",
+    "ConfidenceThresholdType",
+    "DnsThreatProtectionType",
+    "FirewallDomainImportOperationType",
+    "FirewallDomainListStatusType",
+    "FirewallDomainRedirectionActionType",
+    "FirewallDomainUpdateOperationType",
+    "FirewallFailOpenStatusType",
+    "FirewallRuleGroupAssociationStatusType",
+    "FirewallRuleGroupStatusType",
+    "IpAddressStatusType",
+    "MutationProtectionStatusType",
+    "OutpostResolverStatusType",
+    "ProtocolType",
+    "ResolverAutodefinedReverseStatusType",
+    "ResolverDNSSECValidationStatusType",
+    "ResolverEndpointDirectionType",
+    "ResolverEndpointStatusType",
+    "ResolverEndpointTypeType",
+    "ResolverQueryLogConfigAssociationErrorType",
+    "ResolverQueryLogConfigAssociationStatusType",
+    "ResolverQueryLogConfigStatusType",
+    "ResolverRuleAssociationStatusType",
+    "ResolverRuleStatusType",
+    "RuleTypeOptionType",
+    "ShareStatusType",
+    "SortOrderType",
+    "ValidationType",
+]
+
 ActionType = Literal["ALLOW", "BLOCK", "ALERT"]
 AutodefinedReverseFlagType = Literal["ENABLE", "DISABLE", "USE_LOCAL_RESOURCE_SETTING"]
 BlockOverrideDnsTypeType = Literal["CNAME"]

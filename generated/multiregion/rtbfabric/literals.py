@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "CertificateAssociationStatusType",
+    "ConnectivityTypeType",
+    "FilterTypeType",
+    "GatewayTypeType",
+    "LinkDirectionType",
+    "LinkStatusType",
+    "ProtocolType",
+    "RequesterGatewayStatusType",
+    "ResponderErrorMaskingActionType",
+    "ResponderErrorMaskingLoggingTypeType",
+    "ResponderGatewayStatusType",
+    "RuleStatusType",
+]
+
 CertificateAssociationStatusType = Literal[
     "PENDING_ASSOCIATION",
     "ASSOCIATED",

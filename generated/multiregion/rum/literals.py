@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "AppMonitorPlatformType",
+    "CustomEventsStatusType",
+    "DeobfuscationStatusType",
+    "MetricDestinationType",
+    "StateEnumType",
+    "TelemetryType",
+]
+
 AppMonitorPlatformType = Literal["Web", "Android", "iOS"]
 CustomEventsStatusType = Literal["ENABLED", "DISABLED"]
 DeobfuscationStatusType = Literal["ENABLED", "DISABLED"]

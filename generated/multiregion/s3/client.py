@@ -456,8 +456,7 @@ class MultiRegionS3(MultiRegionClient):
     def delete_object(
         self, **kwargs: Unpack[DeleteObjectRequestTypeDef]
     ) -> TargetResults[DeleteObjectOutputTypeDef]:
-        """Removes an object from a bucket. The behavior depends on the bucket's
-        versioning state:
+        """Removes an object from a bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteObject
         """

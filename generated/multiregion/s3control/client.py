@@ -239,7 +239,7 @@ class MultiRegionS3Control(MultiRegionClient):
     ) -> TargetResults[CreateAccessGrantsLocationResultTypeDef]:
         """The S3 data location that you would like to register in your S3 Access
         Grants instance. Your S3 data must be in the same Region as your S3 Access
-        Grants instance. The location can be one of the following:
+        Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/CreateAccessGrantsLocation
         """

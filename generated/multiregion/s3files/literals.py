@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ImportTriggerType", "IpAddressTypeType", "LifeCycleStateType"]
+
 ImportTriggerType = Literal["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"]
 IpAddressTypeType = Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]
 LifeCycleStateType = Literal[

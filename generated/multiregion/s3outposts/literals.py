@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["EndpointAccessTypeType", "EndpointStatusType"]
+
 EndpointAccessTypeType = Literal["Private", "CustomerOwnedIp"]
 EndpointStatusType = Literal[
     "Pending",

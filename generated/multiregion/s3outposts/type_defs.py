@@ -23,6 +23,24 @@ from .literals import (
     EndpointStatusType,
 )
 
+__all__ = [
+    "CreateEndpointRequestTypeDef",
+    "CreateEndpointResultTypeDef",
+    "DeleteEndpointRequestTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EndpointTypeDef",
+    "FailedReasonTypeDef",
+    "ListEndpointsRequestTypeDef",
+    "ListEndpointsResultTypeDef",
+    "ListOutpostsWithS3RequestTypeDef",
+    "ListOutpostsWithS3ResultTypeDef",
+    "ListSharedEndpointsRequestTypeDef",
+    "ListSharedEndpointsResultTypeDef",
+    "NetworkInterfaceTypeDef",
+    "OutpostTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class CreateEndpointRequestTypeDef(TypedDict):
     OutpostId: str

@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "IcebergCompactionStrategyType",
+    "IcebergNullOrderType",
+    "IcebergSortDirectionType",
+    "JobStatusType",
+    "MaintenanceStatusType",
+    "OpenTableFormatType",
+    "ReplicationStatusType",
+    "SSEAlgorithmType",
+    "SchemaV2FieldTypeType",
+    "StorageClassType",
+    "TableBucketMaintenanceTypeType",
+    "TableBucketTypeType",
+    "TableMaintenanceJobTypeType",
+    "TableMaintenanceTypeType",
+    "TableRecordExpirationJobStatusType",
+    "TableRecordExpirationStatusType",
+    "TableTypeType",
+]
+
 IcebergCompactionStrategyType = Literal["auto", "binpack", "sort", "z-order"]
 IcebergNullOrderType = Literal["nulls-first", "nulls-last"]
 IcebergSortDirectionType = Literal["asc", "desc"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["DataTypeType", "DistanceMetricType", "SseTypeType"]
+
 DataTypeType = Literal["float32"]
 DistanceMetricType = Literal["euclidean", "cosine"]
 SseTypeType = Literal["AES256", "aws:kms"]

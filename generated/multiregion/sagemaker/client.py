@@ -3931,8 +3931,7 @@ class MultiRegionSageMaker(MultiRegionClient):
     ) -> TargetResults[ListTrialComponentsResponseTypeDef]:
         """Lists the trial components in your account. You can sort the list by trial
         component name or creation time. You can filter the list to show only
-        components that were created in a specific time range. You can also filter
-        on one of the following:
+        components that were created in a specific time range.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrialComponents
         """
@@ -6659,8 +6658,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
         Lists the trial components in your account. You can sort the list by trial
         component name or creation time. You can filter the list to show only
-        components that were created in a specific time range. You can also filter
-        on one of the following:
+        components that were created in a specific time range.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrialComponents
         """

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["ContentClassifierType", "HumanLoopStatusType", "SortOrderType"]
+
 ContentClassifierType = Literal[
     "FreeOfPersonallyIdentifiableInformation",
     "FreeOfAdultContent",

@@ -24,6 +24,25 @@ from .literals import (
     SortOrderType,
 )
 
+__all__ = [
+    "DeleteHumanLoopRequestTypeDef",
+    "DeleteHumanLoopResponseTypeDef",
+    "DescribeHumanLoopRequestTypeDef",
+    "DescribeHumanLoopResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "HumanLoopDataAttributesTypeDef",
+    "HumanLoopInputTypeDef",
+    "HumanLoopOutputTypeDef",
+    "HumanLoopSummaryTypeDef",
+    "ListHumanLoopsRequestTypeDef",
+    "ListHumanLoopsResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartHumanLoopRequestTypeDef",
+    "StartHumanLoopResponseTypeDef",
+    "StopHumanLoopRequestTypeDef",
+    "StopHumanLoopResponseTypeDef",
+]
+
 
 class DeleteHumanLoopRequestTypeDef(TypedDict):
     HumanLoopName: str

@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChecksumTypeType",
+    "DeploymentStatusType",
+    "DeploymentTypeType",
+    "FailureHandlingPolicyType",
+    "ModelStateType",
+]
+
 ChecksumTypeType = Literal["SHA1"]
 DeploymentStatusType = Literal["SUCCESS", "FAIL"]
 DeploymentTypeType = Literal["Model"]

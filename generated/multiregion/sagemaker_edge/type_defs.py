@@ -26,6 +26,23 @@ from .literals import (
     ModelStateType,
 )
 
+__all__ = [
+    "ChecksumTypeDef",
+    "DefinitionTypeDef",
+    "DeploymentModelTypeDef",
+    "DeploymentResultTypeDef",
+    "EdgeDeploymentTypeDef",
+    "EdgeMetricTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetDeploymentsRequestTypeDef",
+    "GetDeploymentsResultTypeDef",
+    "GetDeviceRegistrationRequestTypeDef",
+    "GetDeviceRegistrationResultTypeDef",
+    "ModelTypeDef",
+    "ResponseMetadataTypeDef",
+    "SendHeartbeatRequestTypeDef",
+]
+
 
 class ChecksumTypeDef(TypedDict):
     Type: NotRequired[ChecksumTypeType]

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "DeletionModeType",
+    "ExpirationTimeResponseType",
+    "TargetStoreType",
+    "TtlDurationUnitType",
+]
+
 DeletionModeType = Literal["SoftDelete", "HardDelete"]
 ExpirationTimeResponseType = Literal["Enabled", "Disabled"]
 TargetStoreType = Literal["OnlineStore", "OfflineStore"]

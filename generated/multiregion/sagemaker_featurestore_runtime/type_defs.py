@@ -25,6 +25,24 @@ from .literals import (
     TtlDurationUnitType,
 )
 
+__all__ = [
+    "BatchGetRecordErrorTypeDef",
+    "BatchGetRecordIdentifierOutputTypeDef",
+    "BatchGetRecordIdentifierTypeDef",
+    "BatchGetRecordRequestTypeDef",
+    "BatchGetRecordResponseTypeDef",
+    "BatchGetRecordResultDetailTypeDef",
+    "DeleteRecordRequestTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FeatureValueOutputTypeDef",
+    "FeatureValueTypeDef",
+    "GetRecordRequestTypeDef",
+    "GetRecordResponseTypeDef",
+    "PutRecordRequestTypeDef",
+    "ResponseMetadataTypeDef",
+    "TtlDurationTypeDef",
+]
+
 
 class BatchGetRecordErrorTypeDef(TypedDict):
     FeatureGroupName: str

@@ -4,6 +4,33 @@
 
 from typing import Literal
 
+__all__ = [
+    "AlgorithmNameCloudRemovalType",
+    "AlgorithmNameGeoMosaicType",
+    "AlgorithmNameResamplingType",
+    "ComparisonOperatorType",
+    "DataCollectionTypeType",
+    "EarthObservationJobErrorTypeType",
+    "EarthObservationJobExportStatusType",
+    "EarthObservationJobStatusType",
+    "ExportErrorTypeType",
+    "GroupByType",
+    "LogicalOperatorType",
+    "OutputTypeType",
+    "PredefinedResolutionType",
+    "SortOrderType",
+    "TargetOptionsType",
+    "TemporalStatisticsType",
+    "UnitType",
+    "VectorEnrichmentJobDocumentTypeType",
+    "VectorEnrichmentJobErrorTypeType",
+    "VectorEnrichmentJobExportErrorTypeType",
+    "VectorEnrichmentJobExportStatusType",
+    "VectorEnrichmentJobStatusType",
+    "VectorEnrichmentJobTypeType",
+    "ZonalStatisticsType",
+]
+
 AlgorithmNameCloudRemovalType = Literal["INTERPOLATION"]
 AlgorithmNameGeoMosaicType = Literal[
     "NEAR",

@@ -4,6 +4,14 @@
 
 from typing import Literal
 
+__all__ = [
+    "MetricQueryResultStatusType",
+    "MetricStatisticType",
+    "PeriodType",
+    "PutMetricsErrorCodeType",
+    "XAxisTypeType",
+]
+
 MetricQueryResultStatusType = Literal[
     "Complete",
     "Truncated",

@@ -26,6 +26,19 @@ from .literals import (
     XAxisTypeType,
 )
 
+__all__ = [
+    "BatchGetMetricsRequestTypeDef",
+    "BatchGetMetricsResponseTypeDef",
+    "BatchPutMetricsErrorTypeDef",
+    "BatchPutMetricsRequestTypeDef",
+    "BatchPutMetricsResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "MetricQueryResultTypeDef",
+    "MetricQueryTypeDef",
+    "RawMetricDataTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class BatchGetMetricsRequestTypeDef(TypedDict):
     MetricQueries: ReadOnly[Sequence[MetricQueryTypeDef]]

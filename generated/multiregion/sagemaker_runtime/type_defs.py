@@ -19,6 +19,22 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "EventStream",
+    "InternalStreamFailureTypeDef",
+    "InvokeEndpointAsyncInputTypeDef",
+    "InvokeEndpointAsyncOutputTypeDef",
+    "InvokeEndpointInputTypeDef",
+    "InvokeEndpointOutputTypeDef",
+    "InvokeEndpointWithResponseStreamInputTypeDef",
+    "InvokeEndpointWithResponseStreamOutputTypeDef",
+    "ModelStreamErrorTypeDef",
+    "PayloadPartTypeDef",
+    "ResponseMetadataTypeDef",
+    "ResponseStreamTypeDef",
+]
+
 
 class InternalStreamFailureTypeDef(TypedDict):
     Message: NotRequired[str]

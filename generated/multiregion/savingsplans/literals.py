@@ -4,6 +4,22 @@
 
 from typing import Literal
 
+__all__ = [
+    "CurrencyCodeType",
+    "SavingsPlanOfferingFilterAttributeType",
+    "SavingsPlanOfferingPropertyKeyType",
+    "SavingsPlanPaymentOptionType",
+    "SavingsPlanProductTypeType",
+    "SavingsPlanRateFilterAttributeType",
+    "SavingsPlanRateFilterNameType",
+    "SavingsPlanRatePropertyKeyType",
+    "SavingsPlanRateServiceCodeType",
+    "SavingsPlanRateUnitType",
+    "SavingsPlanStateType",
+    "SavingsPlanTypeType",
+    "SavingsPlansFilterNameType",
+]
+
 CurrencyCodeType = Literal["CNY", "USD", "EUR"]
 SavingsPlanOfferingFilterAttributeType = Literal["region", "instanceFamily"]
 SavingsPlanOfferingPropertyKeyType = Literal["region", "instanceFamily"]

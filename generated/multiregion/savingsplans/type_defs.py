@@ -34,6 +34,43 @@ from .literals import (
     SavingsPlansFilterNameType,
 )
 
+__all__ = [
+    "CreateSavingsPlanRequestTypeDef",
+    "CreateSavingsPlanResponseTypeDef",
+    "DeleteQueuedSavingsPlanRequestTypeDef",
+    "DeleteQueuedSavingsPlanResponseTypeDef",
+    "DescribeSavingsPlanRatesRequestTypeDef",
+    "DescribeSavingsPlanRatesResponseTypeDef",
+    "DescribeSavingsPlansOfferingRatesRequestTypeDef",
+    "DescribeSavingsPlansOfferingRatesResponseTypeDef",
+    "DescribeSavingsPlansOfferingsRequestTypeDef",
+    "DescribeSavingsPlansOfferingsResponseTypeDef",
+    "DescribeSavingsPlansRequestTypeDef",
+    "DescribeSavingsPlansResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "ParentSavingsPlanOfferingTypeDef",
+    "ResponseMetadataTypeDef",
+    "ReturnSavingsPlanRequestTypeDef",
+    "ReturnSavingsPlanResponseTypeDef",
+    "SavingsPlanFilterTypeDef",
+    "SavingsPlanOfferingFilterElementTypeDef",
+    "SavingsPlanOfferingPropertyTypeDef",
+    "SavingsPlanOfferingRateFilterElementTypeDef",
+    "SavingsPlanOfferingRatePropertyTypeDef",
+    "SavingsPlanOfferingRateTypeDef",
+    "SavingsPlanOfferingTypeDef",
+    "SavingsPlanRateFilterTypeDef",
+    "SavingsPlanRatePropertyTypeDef",
+    "SavingsPlanRateTypeDef",
+    "SavingsPlanTypeDef",
+    "TagResourceRequestTypeDef",
+    "TagResourceResponseTypeDef",
+    "UntagResourceRequestTypeDef",
+    "UntagResourceResponseTypeDef",
+]
+
 
 class CreateSavingsPlanRequestTypeDef(TypedDict):
     savingsPlanOfferingId: str

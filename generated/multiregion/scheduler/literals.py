@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionAfterCompletionType",
+    "AssignPublicIpType",
+    "FlexibleTimeWindowModeType",
+    "LaunchTypeType",
+    "PlacementConstraintTypeType",
+    "PlacementStrategyTypeType",
+    "PropagateTagsType",
+    "ScheduleGroupStateType",
+    "ScheduleStateType",
+]
+
 ActionAfterCompletionType = Literal["NONE", "DELETE"]
 AssignPublicIpType = Literal["ENABLED", "DISABLED"]
 FlexibleTimeWindowModeType = Literal["OFF", "FLEXIBLE"]

@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["CodeGenerationStatusType", "DiscovererStateType", "TypeType"]
+
 CodeGenerationStatusType = Literal[
     "CREATE_IN_PROGRESS",
     "CREATE_COMPLETE",

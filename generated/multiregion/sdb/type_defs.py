@@ -18,6 +18,31 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "AttributeTypeDef",
+    "BatchDeleteAttributesRequestTypeDef",
+    "BatchPutAttributesRequestTypeDef",
+    "CreateDomainRequestTypeDef",
+    "DeletableItemTypeDef",
+    "DeleteAttributesRequestTypeDef",
+    "DeleteDomainRequestTypeDef",
+    "DomainMetadataRequestTypeDef",
+    "DomainMetadataResultTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetAttributesRequestTypeDef",
+    "GetAttributesResultTypeDef",
+    "ItemTypeDef",
+    "ListDomainsRequestTypeDef",
+    "ListDomainsResultTypeDef",
+    "PutAttributesRequestTypeDef",
+    "ReplaceableAttributeTypeDef",
+    "ReplaceableItemTypeDef",
+    "ResponseMetadataTypeDef",
+    "SelectRequestTypeDef",
+    "SelectResultTypeDef",
+    "UpdateConditionTypeDef",
+]
+
 
 class AttributeTypeDef(TypedDict):
     Name: str

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "FilterNameStringTypeType",
+    "SortByTypeType",
+    "SortOrderTypeType",
+    "StatusTypeType",
+]
+
 FilterNameStringTypeType = Literal[
     "description",
     "name",

@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionTypeType",
+    "AwsRegionType",
+    "CaseAttachmentStatusType",
+    "CaseStatusType",
+    "ClosureCodeType",
+    "CommunicationTypeType",
+    "CustomerTypeType",
+    "EngagementTypeType",
+    "ExecutionStatusType",
+    "MembershipAccountRelationshipStatusType",
+    "MembershipAccountRelationshipTypeType",
+    "MembershipStatusType",
+    "OptInFeatureNameType",
+    "PendingActionType",
+    "ResolverTypeType",
+    "SelfManagedCaseStatusType",
+    "UsefulnessRatingType",
+]
+
 ActionTypeType = Literal["Evidence", "Investigation", "Summarization"]
 AwsRegionType = Literal[
     "af-south-1",

@@ -4,6 +4,36 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessTypeType",
+    "ArtifactTypeType",
+    "AuthenticationProviderTypeType",
+    "CodeRemediationStrategyType",
+    "CodeRemediationTaskStatusType",
+    "ConfidenceLevelType",
+    "ContextTypeType",
+    "DNSRecordTypeType",
+    "DomainVerificationMethodType",
+    "ErrorCodeType",
+    "FindingStatusType",
+    "JobStatusType",
+    "LogTypeType",
+    "MembershipTypeFilterType",
+    "MembershipTypeType",
+    "NetworkTrafficRuleEffectType",
+    "NetworkTrafficRuleTypeType",
+    "ProviderType",
+    "ProviderTypeType",
+    "ResourceTypeType",
+    "RiskLevelType",
+    "RiskTypeType",
+    "StepNameType",
+    "StepStatusType",
+    "TargetDomainStatusType",
+    "TaskExecutionStatusType",
+    "UserRoleType",
+]
+
 AccessTypeType = Literal["PRIVATE", "PUBLIC"]
 ArtifactTypeType = Literal[
     "TXT",

@@ -386,9 +386,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         investigation into one or more findings. Requested by administrator
         accounts or member accounts. Administrator accounts can update findings
         for their account and their member accounts. A member account can update
-        findings only for their own account. Administrator and member accounts can
-        use this operation to update the following fields and objects for one or
-        more findings:
+        findings only for their own account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/BatchUpdateFindings
         """

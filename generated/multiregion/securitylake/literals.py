@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessTypeType",
+    "AwsLogSourceNameType",
+    "DataLakeStatusType",
+    "HttpMethodType",
+    "SourceCollectionStatusType",
+    "SubscriberStatusType",
+]
+
 AccessTypeType = Literal["LAKEFORMATION", "S3"]
 AwsLogSourceNameType = Literal[
     "ROUTE53",

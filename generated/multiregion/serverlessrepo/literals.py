@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["CapabilityType", "StatusType"]
+
 CapabilityType = Literal[
     "CAPABILITY_IAM",
     "CAPABILITY_NAMED_IAM",

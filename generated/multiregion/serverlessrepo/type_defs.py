@@ -23,6 +23,48 @@ from .literals import (
     StatusType,
 )
 
+__all__ = [
+    "ApplicationDependencySummaryTypeDef",
+    "ApplicationPolicyStatementOutputTypeDef",
+    "ApplicationPolicyStatementTypeDef",
+    "ApplicationSummaryTypeDef",
+    "CreateApplicationRequestTypeDef",
+    "CreateApplicationResponseTypeDef",
+    "CreateApplicationVersionRequestTypeDef",
+    "CreateApplicationVersionResponseTypeDef",
+    "CreateCloudFormationChangeSetRequestTypeDef",
+    "CreateCloudFormationChangeSetResponseTypeDef",
+    "CreateCloudFormationTemplateRequestTypeDef",
+    "CreateCloudFormationTemplateResponseTypeDef",
+    "DeleteApplicationRequestTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetApplicationPolicyRequestTypeDef",
+    "GetApplicationPolicyResponseTypeDef",
+    "GetApplicationRequestTypeDef",
+    "GetApplicationResponseTypeDef",
+    "GetCloudFormationTemplateRequestTypeDef",
+    "GetCloudFormationTemplateResponseTypeDef",
+    "ListApplicationDependenciesRequestTypeDef",
+    "ListApplicationDependenciesResponseTypeDef",
+    "ListApplicationVersionsRequestTypeDef",
+    "ListApplicationVersionsResponseTypeDef",
+    "ListApplicationsRequestTypeDef",
+    "ListApplicationsResponseTypeDef",
+    "ParameterDefinitionTypeDef",
+    "ParameterValueTypeDef",
+    "PutApplicationPolicyRequestTypeDef",
+    "PutApplicationPolicyResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "RollbackConfigurationTypeDef",
+    "RollbackTriggerTypeDef",
+    "TagTypeDef",
+    "UnshareApplicationRequestTypeDef",
+    "UpdateApplicationRequestTypeDef",
+    "UpdateApplicationResponseTypeDef",
+    "VersionSummaryTypeDef",
+    "VersionTypeDef",
+]
+
 
 class ApplicationDependencySummaryTypeDef(TypedDict):
     ApplicationId: str

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "AppliedLevelEnumType",
+    "ErrorCodeType",
+    "OptInLevelType",
+    "OptInStatusType",
+    "OptInTypeType",
+    "PeriodUnitType",
+    "QuotaContextScopeType",
+    "ReportStatusType",
+    "RequestStatusType",
+    "RequestTypeType",
+    "ServiceQuotaTemplateAssociationStatusType",
+]
+
 AppliedLevelEnumType = Literal["ACCOUNT", "RESOURCE", "ALL"]
 ErrorCodeType = Literal[
     "DEPENDENCY_ACCESS_DENIED_ERROR",

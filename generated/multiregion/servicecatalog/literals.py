@@ -4,6 +4,46 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessLevelFilterKeyType",
+    "AccessStatusType",
+    "ChangeActionType",
+    "CopyOptionType",
+    "CopyProductStatusType",
+    "DescribePortfolioShareTypeType",
+    "EngineWorkflowStatusType",
+    "EvaluationTypeType",
+    "LastSyncStatusType",
+    "OrganizationNodeTypeType",
+    "PortfolioShareTypeType",
+    "PrincipalTypeType",
+    "ProductSourceType",
+    "ProductTypeType",
+    "ProductViewFilterByType",
+    "ProductViewSortByType",
+    "PropertyKeyType",
+    "ProvisionedProductPlanStatusType",
+    "ProvisionedProductPlanTypeType",
+    "ProvisionedProductStatusType",
+    "ProvisionedProductViewFilterByType",
+    "ProvisioningArtifactGuidanceType",
+    "ProvisioningArtifactPropertyNameType",
+    "ProvisioningArtifactTypeType",
+    "RecordStatusType",
+    "ReplacementType",
+    "RequiresRecreationType",
+    "ResourceAttributeType",
+    "ServiceActionAssociationErrorCodeType",
+    "ServiceActionDefinitionKeyType",
+    "ServiceActionDefinitionTypeType",
+    "ShareStatusType",
+    "SortOrderType",
+    "SourceTypeType",
+    "StackInstanceStatusType",
+    "StackSetOperationTypeType",
+    "StatusType",
+]
+
 AccessLevelFilterKeyType = Literal["Account", "Role", "User"]
 AccessStatusType = Literal["ENABLED", "UNDER_CHANGE", "DISABLED"]
 ChangeActionType = Literal["ADD", "MODIFY", "REMOVE"]

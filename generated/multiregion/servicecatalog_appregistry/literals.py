@@ -4,6 +4,15 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationTagStatusType",
+    "AssociationOptionType",
+    "ResourceGroupStateType",
+    "ResourceItemStatusType",
+    "ResourceTypeType",
+    "SyncActionType",
+]
+
 ApplicationTagStatusType = Literal["IN_PROGRESS", "SUCCESS", "FAILURE"]
 AssociationOptionType = Literal["APPLY_APPLICATION_TAG", "SKIP_APPLICATION_TAG"]
 ResourceGroupStateType = Literal[

@@ -137,8 +137,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
     def create_service(
         self, **kwargs: Unpack[CreateServiceRequestTypeDef]
     ) -> TargetResults[CreateServiceResponseTypeDef]:
-        """Creates a service. This action defines the configuration for the following
-        entities:
+        """Creates a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/CreateService
         """
@@ -316,8 +315,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         self, **kwargs: Unpack[RegisterInstanceRequestTypeDef]
     ) -> TargetResults[RegisterInstanceResponseTypeDef]:
         """Creates or updates one or more records and, optionally, creates a health
-        check based on the settings in a specified service. When you submit a
-        RegisterInstance request, the following occurs:
+        check based on the settings in a specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/RegisterInstance
         """
@@ -382,6 +380,9 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
     ) -> TargetResults[UpdateServiceResponseTypeDef]:
         """Submits a request to perform the following operations:
+        - Update the TTL setting for existing DnsRecords configurations
+        - Add, update, or delete HealthCheckConfig for a specified service You
+          can't add, update, or delete a HealthCheckCustomConfig configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdateService
         """

@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "CustomHealthStatusType",
+    "FilterConditionType",
+    "HealthCheckTypeType",
+    "HealthStatusFilterType",
+    "HealthStatusType",
+    "NamespaceFilterNameType",
+    "NamespaceTypeType",
+    "OperationFilterNameType",
+    "OperationStatusType",
+    "OperationTargetTypeType",
+    "OperationTypeType",
+    "RecordTypeType",
+    "RoutingPolicyType",
+    "ServiceFilterNameType",
+    "ServiceTypeOptionType",
+    "ServiceTypeType",
+]
+
 CustomHealthStatusType = Literal["HEALTHY", "UNHEALTHY"]
 FilterConditionType = Literal["EQ", "IN", "BETWEEN", "BEGINS_WITH"]
 HealthCheckTypeType = Literal["HTTP", "HTTPS", "TCP"]

@@ -644,9 +644,7 @@ class MultiRegionSES(MultiRegionClient):
     def send_email(
         self, **kwargs: Unpack[SendEmailRequestTypeDef]
     ) -> TargetResults[SendEmailResponseTypeDef]:
-        """Composes an email message and immediately queues it for sending. To send
-        email using this operation, your message must meet the following
-        requirements:
+        """Composes an email message and immediately queues it for sending.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SendEmail
         """

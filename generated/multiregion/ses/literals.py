@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "BehaviorOnMXFailureType",
+    "BounceTypeType",
+    "BulkEmailStatusType",
+    "ConfigurationSetAttributeType",
+    "CustomMailFromStatusType",
+    "DimensionValueSourceType",
+    "DsnActionType",
+    "EventTypeType",
+    "IdentityTypeType",
+    "InvocationTypeType",
+    "NotificationTypeType",
+    "ReceiptFilterPolicyType",
+    "SNSActionEncodingType",
+    "StopScopeType",
+    "TlsPolicyType",
+    "VerificationStatusType",
+]
+
 BehaviorOnMXFailureType = Literal["UseDefaultValue", "RejectMessage"]
 BounceTypeType = Literal[
     "DoesNotExist",

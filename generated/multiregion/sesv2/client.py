@@ -1177,7 +1177,7 @@ class MultiRegionSESV2(MultiRegionClient):
         self, **kwargs: Unpack[PutEmailIdentityDkimSigningAttributesRequestTypeDef]
     ) -> TargetResults[PutEmailIdentityDkimSigningAttributesResponseTypeDef]:
         """Used to configure or change the DKIM authentication settings for an email
-        domain identity. You can use this operation to do any of the following:
+        domain identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutEmailIdentityDkimSigningAttributes
         """
@@ -1237,8 +1237,7 @@ class MultiRegionSESV2(MultiRegionClient):
     def send_email(
         self, **kwargs: Unpack[SendEmailRequestTypeDef]
     ) -> TargetResults[SendEmailResponseTypeDef]:
-        """Sends an email message. You can use the Amazon SES API v2 to send the
-        following types of messages:
+        """Sends an email message.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/SendEmail
         """

@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationLayerAutomaticResponseStatusType",
+    "AttackLayerType",
+    "AttackPropertyIdentifierType",
+    "AutoRenewType",
+    "ProactiveEngagementStatusType",
+    "ProtectedResourceTypeType",
+    "ProtectionGroupAggregationType",
+    "ProtectionGroupPatternType",
+    "SubResourceTypeType",
+    "SubscriptionStateType",
+    "UnitType",
+]
+
 ApplicationLayerAutomaticResponseStatusType = Literal["ENABLED", "DISABLED"]
 AttackLayerType = Literal["NETWORK", "APPLICATION"]
 AttackPropertyIdentifierType = Literal[

@@ -245,8 +245,7 @@ class MultiRegionsigner(MultiRegionClient):
         self, **kwargs: Unpack[StartSigningJobRequestTypeDef]
     ) -> TargetResults[StartSigningJobResponseTypeDef]:
         """Initiates a signing job to be performed on the code provided. Signing jobs
-        are viewable by the ListSigningJobs operation. Note the following
-        requirements:
+        are viewable by the ListSigningJobs operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/StartSigningJob
         """

@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "CategoryType",
+    "EncryptionAlgorithmType",
+    "HashAlgorithmType",
+    "ImageFormatType",
+    "SigningProfileStatusType",
+    "SigningStatusType",
+    "ValidityTypeType",
+]
+
 CategoryType = Literal["AWSIoT"]
 EncryptionAlgorithmType = Literal["RSA", "ECDSA"]
 HashAlgorithmType = Literal["SHA1", "SHA256"]

@@ -18,6 +18,13 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetRevocationStatusRequestTypeDef",
+    "GetRevocationStatusResponseTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class GetRevocationStatusRequestTypeDef(TypedDict):
     signatureTimestamp: ReadOnly[datetime | str]

@@ -18,6 +18,16 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "AccessTokenTypeDef",
+    "CreateOAuth2TokenRequestBodyTypeDef",
+    "CreateOAuth2TokenRequestTypeDef",
+    "CreateOAuth2TokenResponseBodyTypeDef",
+    "CreateOAuth2TokenResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "ResponseMetadataTypeDef",
+]
+
 
 class AccessTokenTypeDef(TypedDict):
     accessKeyId: str

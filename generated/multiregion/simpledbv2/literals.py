@@ -4,5 +4,7 @@
 
 from typing import Literal
 
+__all__ = ["ExportStatusType", "S3SseAlgorithmType"]
+
 ExportStatusType = Literal["PENDING", "IN_PROGRESS", "SUCCEEDED", "FAILED"]
 S3SseAlgorithmType = Literal["AES256", "KMS"]

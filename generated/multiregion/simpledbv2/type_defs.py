@@ -23,6 +23,18 @@ from .literals import (
     S3SseAlgorithmType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "ExportSummaryTypeDef",
+    "GetExportRequestTypeDef",
+    "GetExportResponseTypeDef",
+    "ListExportsRequestTypeDef",
+    "ListExportsResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartDomainExportRequestTypeDef",
+    "StartDomainExportResponseTypeDef",
+]
+
 
 class ExportSummaryTypeDef(TypedDict):
     exportArn: str

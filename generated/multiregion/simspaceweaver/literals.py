@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "ClockStatusType",
+    "ClockTargetStatusType",
+    "LifecycleManagementStrategyType",
+    "SimulationAppStatusType",
+    "SimulationAppTargetStatusType",
+    "SimulationStatusType",
+    "SimulationTargetStatusType",
+]
+
 ClockStatusType = Literal["UNKNOWN", "STARTING", "STARTED", "STOPPING", "STOPPED"]
 ClockTargetStatusType = Literal["UNKNOWN", "STARTED", "STOPPED"]
 LifecycleManagementStrategyType = Literal[

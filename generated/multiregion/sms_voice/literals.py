@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["EventTypeType"]
+
 EventTypeType = Literal[
     "INITIATED_CALL",
     "RINGING",

@@ -4,6 +4,16 @@
 
 from typing import Literal
 
+__all__ = [
+    "AttachmentStatusType",
+    "ExecutionStateType",
+    "InstanceStateNameType",
+    "IpAddressAssignmentType",
+    "PhysicalConnectorTypeType",
+    "TaskStateType",
+    "UnlockStateType",
+]
+
 AttachmentStatusType = Literal["ATTACHING", "ATTACHED", "DETACHING", "DETACHED"]
 ExecutionStateType = Literal[
     "QUEUED",

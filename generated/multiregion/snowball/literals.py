@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "AddressTypeType",
+    "ClusterStateType",
+    "DeviceServiceNameType",
+    "ImpactLevelType",
+    "JobStateType",
+    "JobTypeType",
+    "LongTermPricingTypeType",
+    "RemoteManagementType",
+    "ServiceNameType",
+    "ShipmentStateType",
+    "ShippingLabelStatusType",
+    "ShippingOptionType",
+    "SnowballCapacityType",
+    "SnowballTypeType",
+    "StorageUnitType",
+    "TransferOptionType",
+]
+
 AddressTypeType = Literal["CUST_PICKUP", "AWS_SHIP"]
 ClusterStateType = Literal[
     "AwaitingQuorum",

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "LanguageCodeStringType",
+    "NumberCapabilityType",
+    "RouteTypeType",
+    "SMSSandboxPhoneNumberVerificationStatusType",
+]
+
 LanguageCodeStringType = Literal[
     "en-US",
     "en-GB",

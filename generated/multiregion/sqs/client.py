@@ -115,7 +115,7 @@ class MultiRegionSQS(MultiRegionClient):
         self, **kwargs: Unpack[CreateQueueRequestTypeDef]
     ) -> TargetResults[CreateQueueResultTypeDef]:
         """Creates a new standard or FIFO queue. You can pass one or more attributes
-        in the request. Keep the following in mind:
+        in the request.
 
         https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/CreateQueue
         """

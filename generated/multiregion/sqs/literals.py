@@ -4,6 +4,12 @@
 
 from typing import Literal
 
+__all__ = [
+    "MessageSystemAttributeNameForSendsType",
+    "MessageSystemAttributeNameType",
+    "QueueAttributeNameType",
+]
+
 MessageSystemAttributeNameType = Literal[
     "All",
     "SenderId",

@@ -379,7 +379,7 @@ class MultiRegionSSM(MultiRegionClient):
         for example, by purpose, owner, or environment. Each tag consists of a key
         and an optional value, both of which you define. For example, you could
         define a set of tags for your account's managed nodes that helps you track
-        each node's owner and stack level. For example:
+        each node's owner and stack level.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/AddTagsToResource
         """
@@ -1836,8 +1836,7 @@ class MultiRegionSSM(MultiRegionClient):
     def update_maintenance_window_target(
         self, **kwargs: Unpack[UpdateMaintenanceWindowTargetRequestTypeDef]
     ) -> TargetResults[UpdateMaintenanceWindowTargetResultTypeDef]:
-        """Modifies the target of an existing maintenance window. You can change the
-        following:
+        """Modifies the target of an existing maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateMaintenanceWindowTarget
         """
@@ -1846,8 +1845,7 @@ class MultiRegionSSM(MultiRegionClient):
     def update_maintenance_window_task(
         self, **kwargs: Unpack[UpdateMaintenanceWindowTaskRequestTypeDef]
     ) -> TargetResults[UpdateMaintenanceWindowTaskResultTypeDef]:
-        """Modifies a task assigned to a maintenance window. You can't change the
-        task type, but you can change the following values:
+        """Modifies a task assigned to a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateMaintenanceWindowTask
         """

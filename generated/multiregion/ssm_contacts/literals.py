@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "AcceptCodeValidationType",
+    "AcceptTypeType",
+    "ActivationStatusType",
+    "ChannelTypeType",
+    "ContactTypeType",
+    "DayOfWeekType",
+    "ReceiptTypeType",
+    "ShiftTypeType",
+]
+
 AcceptCodeValidationType = Literal["IGNORE", "ENFORCE"]
 AcceptTypeType = Literal["DELIVERED", "READ"]
 ActivationStatusType = Literal["ACTIVATED", "NOT_ACTIVATED"]

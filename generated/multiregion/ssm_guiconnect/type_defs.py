@@ -18,6 +18,21 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "ConnectionRecordingPreferencesOutputTypeDef",
+    "ConnectionRecordingPreferencesTypeDef",
+    "DeleteConnectionRecordingPreferencesRequestTypeDef",
+    "DeleteConnectionRecordingPreferencesResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetConnectionRecordingPreferencesResponseTypeDef",
+    "RecordingDestinationsOutputTypeDef",
+    "RecordingDestinationsTypeDef",
+    "ResponseMetadataTypeDef",
+    "S3BucketTypeDef",
+    "UpdateConnectionRecordingPreferencesRequestTypeDef",
+    "UpdateConnectionRecordingPreferencesResponseTypeDef",
+]
+
 
 class ConnectionRecordingPreferencesOutputTypeDef(TypedDict):
     KMSKeyArn: str

@@ -4,6 +4,17 @@
 
 from typing import Literal
 
+__all__ = [
+    "IncidentRecordStatusType",
+    "ItemTypeType",
+    "RegionStatusType",
+    "ReplicationSetStatusType",
+    "SortOrderType",
+    "SsmTargetAccountType",
+    "TimelineEventSortType",
+    "VariableTypeType",
+]
+
 IncidentRecordStatusType = Literal["OPEN", "RESOLVED"]
 ItemTypeType = Literal[
     "ANALYSIS",

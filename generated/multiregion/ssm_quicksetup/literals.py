@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["StatusType", "StatusTypeType"]
+
 StatusType = Literal[
     "INITIALIZING",
     "DEPLOYING",

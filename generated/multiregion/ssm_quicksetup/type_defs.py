@@ -23,6 +23,41 @@ from .literals import (
     StatusTypeType,
 )
 
+__all__ = [
+    "ConfigurationDefinitionInputTypeDef",
+    "ConfigurationDefinitionSummaryTypeDef",
+    "ConfigurationDefinitionTypeDef",
+    "ConfigurationManagerSummaryTypeDef",
+    "ConfigurationSummaryTypeDef",
+    "CreateConfigurationManagerInputTypeDef",
+    "CreateConfigurationManagerOutputTypeDef",
+    "DeleteConfigurationManagerInputTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FilterTypeDef",
+    "GetConfigurationInputTypeDef",
+    "GetConfigurationManagerInputTypeDef",
+    "GetConfigurationManagerOutputTypeDef",
+    "GetConfigurationOutputTypeDef",
+    "GetServiceSettingsOutputTypeDef",
+    "ListConfigurationManagersInputTypeDef",
+    "ListConfigurationManagersOutputTypeDef",
+    "ListConfigurationsInputTypeDef",
+    "ListConfigurationsOutputTypeDef",
+    "ListQuickSetupTypesOutputTypeDef",
+    "ListTagsForResourceRequestTypeDef",
+    "ListTagsForResourceResponseTypeDef",
+    "QuickSetupTypeOutputTypeDef",
+    "ResponseMetadataTypeDef",
+    "ServiceSettingsTypeDef",
+    "StatusSummaryTypeDef",
+    "TagEntryTypeDef",
+    "TagResourceInputTypeDef",
+    "UntagResourceInputTypeDef",
+    "UpdateConfigurationDefinitionInputTypeDef",
+    "UpdateConfigurationManagerInputTypeDef",
+    "UpdateServiceSettingsInputTypeDef",
+]
+
 
 class ConfigurationDefinitionInputTypeDef(TypedDict):
     LocalDeploymentAdministrationRoleArn: NotRequired[str]

@@ -4,6 +4,32 @@
 
 from typing import Literal
 
+__all__ = [
+    "AllocationTypeType",
+    "ApplicationDiscoveryStatusType",
+    "ApplicationStatusType",
+    "ApplicationTypeType",
+    "BackintModeType",
+    "ClusterStatusType",
+    "ComponentStatusType",
+    "ComponentTypeType",
+    "ConfigurationCheckOperationListingModeType",
+    "ConfigurationCheckTypeType",
+    "ConnectedEntityTypeType",
+    "CredentialTypeType",
+    "DatabaseConnectionMethodType",
+    "DatabaseStatusType",
+    "DatabaseTypeType",
+    "FilterOperatorType",
+    "HostRoleType",
+    "OperationEventStatusType",
+    "OperationModeType",
+    "OperationStatusType",
+    "PermissionActionTypeType",
+    "ReplicationModeType",
+    "RuleResultStatusType",
+]
+
 AllocationTypeType = Literal["VPC_SUBNET", "ELASTIC_IP", "OVERLAY", "UNKNOWN"]
 ApplicationDiscoveryStatusType = Literal[
     "SUCCESS",

@@ -18,6 +18,21 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "AccountInfoTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetRoleCredentialsRequestTypeDef",
+    "GetRoleCredentialsResponseTypeDef",
+    "ListAccountRolesRequestTypeDef",
+    "ListAccountRolesResponseTypeDef",
+    "ListAccountsRequestTypeDef",
+    "ListAccountsResponseTypeDef",
+    "LogoutRequestTypeDef",
+    "ResponseMetadataTypeDef",
+    "RoleCredentialsTypeDef",
+    "RoleInfoTypeDef",
+]
+
 
 class AccountInfoTypeDef(TypedDict):
     accountId: NotRequired[str]

@@ -195,8 +195,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     workforce users to Amazon Web Services managed applications and other Amazon
     Web Services resources. You can connect your existing identity provider and
     synchronize users and groups from your directory, or create and manage your
-    users directly in IAM Identity Center. You can then use IAM Identity Center
-    for either or both of the following:
+    users directly in IAM Identity Center.
     """
 
     _service_name = "sso-admin"
@@ -498,8 +497,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def describe_instance(
         self, **kwargs: Unpack[DescribeInstanceRequestTypeDef]
     ) -> TargetResults[DescribeInstanceResponseTypeDef]:
-        """Returns the details of an instance of IAM Identity Center. The status can
-        be one of the following:
+        """Returns the details of an instance of IAM Identity Center.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribeInstance
         """

@@ -4,6 +4,28 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplicationStatusType",
+    "ApplicationVisibilityType",
+    "AuthenticationMethodTypeType",
+    "FederationProtocolType",
+    "GrantTypeType",
+    "InstanceAccessControlAttributeConfigurationStatusType",
+    "InstanceStatusType",
+    "JwksRetrievalOptionType",
+    "KmsKeyStatusType",
+    "KmsKeyTypeType",
+    "PrincipalTypeType",
+    "ProvisionTargetTypeType",
+    "ProvisioningStatusType",
+    "RegionStatusType",
+    "SignInOriginType",
+    "StatusValuesType",
+    "TargetTypeType",
+    "TrustedTokenIssuerTypeType",
+    "UserBackgroundSessionApplicationStatusType",
+]
+
 ApplicationStatusType = Literal["ENABLED", "DISABLED"]
 ApplicationVisibilityType = Literal["ENABLED", "DISABLED"]
 AuthenticationMethodTypeType = Literal["IAM"]

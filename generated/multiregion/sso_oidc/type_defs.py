@@ -18,6 +18,20 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "AwsAdditionalDetailsTypeDef",
+    "CreateTokenRequestTypeDef",
+    "CreateTokenResponseTypeDef",
+    "CreateTokenWithIAMRequestTypeDef",
+    "CreateTokenWithIAMResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "RegisterClientRequestTypeDef",
+    "RegisterClientResponseTypeDef",
+    "ResponseMetadataTypeDef",
+    "StartDeviceAuthorizationRequestTypeDef",
+    "StartDeviceAuthorizationResponseTypeDef",
+]
+
 
 class AwsAdditionalDetailsTypeDef(TypedDict):
     identityContext: NotRequired[str]

@@ -456,7 +456,7 @@ class MultiRegionSFN(MultiRegionClient):
     ) -> TargetResults[TestStateOutputTypeDef]:
         """Accepts the definition of a single state and executes it. You can test a
         state without creating a state machine or updating an existing state
-        machine. Using this API, you can test the following:
+        machine.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/TestState
         """

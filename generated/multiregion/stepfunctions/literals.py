@@ -4,6 +4,25 @@
 
 from typing import Literal
 
+__all__ = [
+    "EncryptionTypeType",
+    "ExecutionRedriveFilterType",
+    "ExecutionRedriveStatusType",
+    "ExecutionStatusType",
+    "HistoryEventTypeType",
+    "IncludedDataType",
+    "InspectionLevelType",
+    "LogLevelType",
+    "MapRunStatusType",
+    "MockResponseValidationModeType",
+    "StateMachineStatusType",
+    "StateMachineTypeType",
+    "SyncExecutionStatusType",
+    "TestExecutionStatusType",
+    "ValidateStateMachineDefinitionResultCodeType",
+    "ValidateStateMachineDefinitionSeverityType",
+]
+
 EncryptionTypeType = Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"]
 ExecutionRedriveFilterType = Literal["REDRIVEN", "NOT_REDRIVEN"]
 ExecutionRedriveStatusType = Literal[

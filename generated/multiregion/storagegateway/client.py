@@ -262,8 +262,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         """Adds one or more tags to the specified resource. You use tags to add
         metadata to resources, which you can use to categorize these resources.
         For example, you can categorize resources by purpose, owner, environment,
-        or team. Each tag consists of a key and a value, which you define. You can
-        add tags to the following Storage Gateway resources:
+        or team. Each tag consists of a key and a value, which you define.
 
         https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/AddTagsToResource
         """

@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActiveDirectoryStatusType",
+    "AutomaticUpdatePolicyType",
+    "AvailabilityMonitorTestStatusType",
+    "CacheReportFilterNameType",
+    "CacheReportStatusType",
+    "CaseSensitivityType",
+    "EncryptionTypeType",
+    "FileShareTypeType",
+    "GatewayCapacityType",
+    "HostEnvironmentType",
+    "ObjectACLType",
+    "PoolStatusType",
+    "RetentionLockTypeType",
+    "SMBSecurityStrategyType",
+    "TapeStorageClassType",
+]
+
 ActiveDirectoryStatusType = Literal[
     "ACCESS_DENIED",
     "DETACHED",

@@ -18,6 +18,38 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+__all__ = [
+    "AssumeRoleRequestTypeDef",
+    "AssumeRoleResponseTypeDef",
+    "AssumeRoleWithSAMLRequestTypeDef",
+    "AssumeRoleWithSAMLResponseTypeDef",
+    "AssumeRoleWithWebIdentityRequestTypeDef",
+    "AssumeRoleWithWebIdentityResponseTypeDef",
+    "AssumeRootRequestTypeDef",
+    "AssumeRootResponseTypeDef",
+    "AssumedRoleUserTypeDef",
+    "CredentialsTypeDef",
+    "DecodeAuthorizationMessageRequestTypeDef",
+    "DecodeAuthorizationMessageResponseTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "FederatedUserTypeDef",
+    "GetAccessKeyInfoRequestTypeDef",
+    "GetAccessKeyInfoResponseTypeDef",
+    "GetCallerIdentityResponseTypeDef",
+    "GetDelegatedAccessTokenRequestTypeDef",
+    "GetDelegatedAccessTokenResponseTypeDef",
+    "GetFederationTokenRequestTypeDef",
+    "GetFederationTokenResponseTypeDef",
+    "GetSessionTokenRequestTypeDef",
+    "GetSessionTokenResponseTypeDef",
+    "GetWebIdentityTokenRequestTypeDef",
+    "GetWebIdentityTokenResponseTypeDef",
+    "PolicyDescriptorTypeTypeDef",
+    "ProvidedContextTypeDef",
+    "ResponseMetadataTypeDef",
+    "TagTypeDef",
+]
+
 
 class AssumeRoleRequestTypeDef(TypedDict):
     RoleArn: str

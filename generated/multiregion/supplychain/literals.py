@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "ConfigurationJobStatusType",
+    "DataIntegrationEventDatasetLoadStatusType",
+    "DataIntegrationEventDatasetOperationTypeType",
+    "DataIntegrationEventTypeType",
+    "DataIntegrationFlowDedupeStrategyTypeType",
+    "DataIntegrationFlowExecutionStatusType",
+    "DataIntegrationFlowFieldPriorityDedupeSortOrderType",
+    "DataIntegrationFlowFileTypeType",
+    "DataIntegrationFlowLoadTypeType",
+    "DataIntegrationFlowSourceTypeType",
+    "DataIntegrationFlowTargetTypeType",
+    "DataIntegrationFlowTransformationTypeType",
+    "DataLakeDatasetPartitionTransformTypeType",
+    "DataLakeDatasetSchemaFieldTypeType",
+    "InstanceStateType",
+]
+
 ConfigurationJobStatusType = Literal[
     "NEW",
     "FAILED",

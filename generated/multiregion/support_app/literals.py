@@ -4,5 +4,7 @@
 
 from typing import Literal
 
+__all__ = ["AccountTypeType", "NotificationSeverityLevelType"]
+
 AccountTypeType = Literal["management", "member"]
 NotificationSeverityLevelType = Literal["none", "all", "high"]

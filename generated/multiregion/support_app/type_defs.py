@@ -23,6 +23,31 @@ from .literals import (
     NotificationSeverityLevelType,
 )
 
+__all__ = [
+    "CreateSlackChannelConfigurationRequestTypeDef",
+    "CreateSlackChannelConfigurationResultTypeDef",
+    "DeleteAccountAliasResultTypeDef",
+    "DeleteSlackChannelConfigurationRequestTypeDef",
+    "DeleteSlackChannelConfigurationResultTypeDef",
+    "DeleteSlackWorkspaceConfigurationRequestTypeDef",
+    "DeleteSlackWorkspaceConfigurationResultTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetAccountAliasResultTypeDef",
+    "ListSlackChannelConfigurationsRequestTypeDef",
+    "ListSlackChannelConfigurationsResultTypeDef",
+    "ListSlackWorkspaceConfigurationsRequestTypeDef",
+    "ListSlackWorkspaceConfigurationsResultTypeDef",
+    "PutAccountAliasRequestTypeDef",
+    "PutAccountAliasResultTypeDef",
+    "RegisterSlackWorkspaceForOrganizationRequestTypeDef",
+    "RegisterSlackWorkspaceForOrganizationResultTypeDef",
+    "ResponseMetadataTypeDef",
+    "SlackChannelConfigurationTypeDef",
+    "SlackWorkspaceConfigurationTypeDef",
+    "UpdateSlackChannelConfigurationRequestTypeDef",
+    "UpdateSlackChannelConfigurationResultTypeDef",
+]
+
 
 class CreateSlackChannelConfigurationRequestTypeDef(TypedDict):
     channelId: str

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "DimensionType",
+    "EmissionsTypeType",
+    "EmissionsUnitType",
+    "TimeGranularityType",
+]
+
 DimensionType = Literal["USAGE_ACCOUNT_ID", "REGION", "SERVICE"]
 EmissionsTypeType = Literal[
     "TOTAL_LBM_CARBON_EMISSIONS",

@@ -25,6 +25,22 @@ from .literals import (
     TimeGranularityType,
 )
 
+__all__ = [
+    "DimensionEntryTypeDef",
+    "EmissionsTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "EstimatedCarbonEmissionsTypeDef",
+    "FilterExpressionTypeDef",
+    "GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef",
+    "GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef",
+    "GetEstimatedCarbonEmissionsRequestTypeDef",
+    "GetEstimatedCarbonEmissionsResponseTypeDef",
+    "GranularityConfigurationTypeDef",
+    "ResponseMetadataTypeDef",
+    "TimePeriodOutputTypeDef",
+    "TimePeriodTypeDef",
+]
+
 
 class DimensionEntryTypeDef(TypedDict):
     Dimension: DimensionType

@@ -4,6 +4,35 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActivityTaskTimeoutTypeType",
+    "CancelTimerFailedCauseType",
+    "CancelWorkflowExecutionFailedCauseType",
+    "ChildPolicyType",
+    "CloseStatusType",
+    "CompleteWorkflowExecutionFailedCauseType",
+    "ContinueAsNewWorkflowExecutionFailedCauseType",
+    "DecisionTaskTimeoutTypeType",
+    "DecisionTypeType",
+    "EventTypeType",
+    "ExecutionStatusType",
+    "FailWorkflowExecutionFailedCauseType",
+    "LambdaFunctionTimeoutTypeType",
+    "RecordMarkerFailedCauseType",
+    "RegistrationStatusType",
+    "RequestCancelActivityTaskFailedCauseType",
+    "RequestCancelExternalWorkflowExecutionFailedCauseType",
+    "ScheduleActivityTaskFailedCauseType",
+    "ScheduleLambdaFunctionFailedCauseType",
+    "SignalExternalWorkflowExecutionFailedCauseType",
+    "StartChildWorkflowExecutionFailedCauseType",
+    "StartLambdaFunctionFailedCauseType",
+    "StartTimerFailedCauseType",
+    "WorkflowExecutionCancelRequestedCauseType",
+    "WorkflowExecutionTerminatedCauseType",
+    "WorkflowExecutionTimeoutTypeType",
+]
+
 ActivityTaskTimeoutTypeType = Literal[
     "START_TO_CLOSE",
     "SCHEDULE_TO_START",

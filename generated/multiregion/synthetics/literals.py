@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "BrowserTypeType",
+    "CanaryRunStateReasonCodeType",
+    "CanaryRunStateType",
+    "CanaryRunTestResultType",
+    "CanaryStateReasonCodeType",
+    "CanaryStateType",
+    "DependencyTypeType",
+    "EncryptionModeType",
+    "ProvisionedResourceCleanupSettingType",
+    "ResourceToTagType",
+    "RunTypeType",
+]
+
 BrowserTypeType = Literal["CHROME", "FIREFOX"]
 CanaryRunStateType = Literal["RUNNING", "PASSED", "FAILED"]
 CanaryRunStateReasonCodeType = Literal["CANARY_FAILURE", "EXECUTION_FAILURE"]

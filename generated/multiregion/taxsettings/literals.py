@@ -4,6 +4,27 @@
 
 from typing import Literal
 
+__all__ = [
+    "AddressRoleTypeType",
+    "EntityExemptionAccountStatusType",
+    "HeritageStatusType",
+    "IndonesiaTaxRegistrationNumberTypeType",
+    "IndustriesType",
+    "IsraelCustomerTypeType",
+    "IsraelDealerTypeType",
+    "MalaysiaServiceTaxCodeType",
+    "PersonTypeType",
+    "RegistrationTypeType",
+    "SaudiArabiaTaxRegistrationNumberTypeType",
+    "SectorType",
+    "SupplementalTaxRegistrationTypeType",
+    "TaxRegistrationNumberTypeType",
+    "TaxRegistrationStatusType",
+    "TaxRegistrationTypeType",
+    "UkraineTrnTypeType",
+    "UzbekistanTaxRegistrationNumberTypeType",
+]
+
 AddressRoleTypeType = Literal["TaxAddress", "BillingAddress", "ContactAddress"]
 EntityExemptionAccountStatusType = Literal["None", "Valid", "Expired", "Pending"]
 HeritageStatusType = Literal["OptIn", "OptOut"]

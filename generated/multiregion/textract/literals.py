@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "AdapterVersionStatusType",
+    "AutoUpdateType",
+    "BlockTypeType",
+    "ContentClassifierType",
+    "EntityTypeType",
+    "FeatureTypeType",
+    "JobStatusType",
+    "RelationshipTypeType",
+    "SelectionStatusType",
+    "TextTypeType",
+    "ValueTypeType",
+]
+
 AdapterVersionStatusType = Literal[
     "ACTIVE",
     "AT_RISK",

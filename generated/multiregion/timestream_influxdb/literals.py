@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "ClusterDeploymentTypeType",
+    "ClusterStatusType",
+    "DataFusionRuntimeTypeType",
+    "DbInstanceTypeType",
+    "DbStorageTypeType",
+    "DeploymentTypeType",
+    "DurationTypeType",
+    "EngineTypeType",
+    "FailoverModeType",
+    "InstanceModeType",
+    "LogFormatsType",
+    "LogLevelType",
+    "NetworkTypeType",
+    "StatusType",
+    "TracingTypeType",
+]
+
 ClusterDeploymentTypeType = Literal["MULTI_NODE_READ_REPLICAS"]
 ClusterStatusType = Literal[
     "CREATING",

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "ComputeModeType",
+    "DimensionValueTypeType",
+    "LastUpdateStatusType",
+    "MeasureValueTypeType",
+    "QueryInsightsModeType",
+    "QueryPricingModelType",
+    "S3EncryptionOptionType",
+    "ScalarMeasureValueTypeType",
+    "ScalarTypeType",
+    "ScheduledQueryInsightsModeType",
+    "ScheduledQueryRunStatusType",
+    "ScheduledQueryStateType",
+]
+
 ComputeModeType = Literal["ON_DEMAND", "PROVISIONED"]
 DimensionValueTypeType = Literal["VARCHAR"]
 LastUpdateStatusType = Literal["PENDING", "FAILED", "SUCCEEDED"]

@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "BatchLoadDataFormatType",
+    "BatchLoadStatusType",
+    "DimensionValueTypeType",
+    "MeasureValueTypeType",
+    "PartitionKeyEnforcementLevelType",
+    "PartitionKeyTypeType",
+    "S3EncryptionOptionType",
+    "ScalarMeasureValueTypeType",
+    "TableStatusType",
+    "TimeUnitType",
+]
+
 BatchLoadDataFormatType = Literal["CSV"]
 BatchLoadStatusType = Literal[
     "CREATED",

@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "DescriptorContentTypeType",
+    "LcmOperationTypeType",
+    "NsLcmOperationStateType",
+    "NsStateType",
+    "NsdOnboardingStateType",
+    "NsdOperationalStateType",
+    "NsdUsageStateType",
+    "OnboardingStateType",
+    "OperationalStateType",
+    "PackageContentTypeType",
+    "TaskStatusType",
+    "UpdateSolNetworkTypeType",
+    "UsageStateType",
+    "VnfInstantiationStateType",
+    "VnfOperationalStateType",
+]
+
 DescriptorContentTypeType = Literal["text/plain"]
 LcmOperationTypeType = Literal["INSTANTIATE", "UPDATE", "TERMINATE"]
 NsLcmOperationStateType = Literal[

@@ -4,6 +4,38 @@
 
 from typing import Literal
 
+__all__ = [
+    "BaseModelNameType",
+    "CLMLanguageCodeType",
+    "CallAnalyticsFeatureType",
+    "CallAnalyticsJobStatusType",
+    "CallAnalyticsSkippedReasonCodeType",
+    "InputTypeType",
+    "LanguageCodeType",
+    "MediaFormatType",
+    "MedicalContentIdentificationTypeType",
+    "MedicalScribeJobStatusType",
+    "MedicalScribeLanguageCodeType",
+    "MedicalScribeNoteTemplateType",
+    "MedicalScribeParticipantRoleType",
+    "ModelStatusType",
+    "OutputLocationTypeType",
+    "ParticipantRoleType",
+    "PiiEntityTypeType",
+    "PronounsType",
+    "RedactionOutputType",
+    "RedactionTypeType",
+    "SentimentValueType",
+    "SpecialtyType",
+    "SubtitleFormatType",
+    "ToxicityCategoryType",
+    "TranscriptFilterTypeType",
+    "TranscriptionJobStatusType",
+    "TypeType",
+    "VocabularyFilterMethodType",
+    "VocabularyStateType",
+]
+
 BaseModelNameType = Literal["NarrowBand", "WideBand"]
 CLMLanguageCodeType = Literal[
     "en-US",

@@ -4,6 +4,50 @@
 
 from typing import Literal
 
+__all__ = [
+    "AgreementStatusTypeType",
+    "As2TransportType",
+    "CertificateStatusTypeType",
+    "CertificateTypeType",
+    "CertificateUsageTypeType",
+    "CompressionEnumType",
+    "ConnectorEgressTypeType",
+    "ConnectorStatusType",
+    "ConnectorsIpAddressTypeType",
+    "CustomStepStatusType",
+    "DirectoryListingOptimizationType",
+    "DomainType",
+    "EncryptionAlgType",
+    "EncryptionTypeType",
+    "EndpointTypeType",
+    "EnforceMessageSigningTypeType",
+    "ExecutionErrorTypeType",
+    "ExecutionStatusType",
+    "HomeDirectoryTypeType",
+    "IdentityProviderTypeType",
+    "IpAddressTypeType",
+    "MapTypeType",
+    "MdnResponseType",
+    "MdnSigningAlgType",
+    "OverwriteExistingType",
+    "PreserveContentTypeType",
+    "PreserveFilenameTypeType",
+    "ProfileTypeType",
+    "ProtocolType",
+    "SecurityPolicyProtocolType",
+    "SecurityPolicyResourceTypeType",
+    "SetStatOptionType",
+    "SftpAuthenticationMethodsType",
+    "SigningAlgType",
+    "StateType",
+    "TlsSessionResumptionModeType",
+    "TransferTableStatusType",
+    "WebAppEndpointPolicyType",
+    "WebAppEndpointTypeType",
+    "WebAppVpcEndpointIpAddressTypeType",
+    "WorkflowStepTypeType",
+]
+
 AgreementStatusTypeType = Literal["ACTIVE", "INACTIVE"]
 As2TransportType = Literal["HTTP"]
 CertificateStatusTypeType = Literal["ACTIVE", "PENDING_ROTATION", "INACTIVE"]

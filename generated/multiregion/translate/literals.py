@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "BrevityType",
+    "DirectionalityType",
+    "DisplayLanguageCodeType",
+    "EncryptionKeyTypeType",
+    "FormalityType",
+    "JobStatusType",
+    "MergeStrategyType",
+    "ParallelDataFormatType",
+    "ParallelDataStatusType",
+    "ProfanityType",
+    "TerminologyDataFormatType",
+]
+
 BrevityType = Literal["ON"]
 DirectionalityType = Literal["UNI", "MULTI"]
 DisplayLanguageCodeType = Literal[

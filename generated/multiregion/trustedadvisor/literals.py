@@ -4,6 +4,20 @@
 
 from typing import Literal
 
+__all__ = [
+    "ExclusionStatusType",
+    "RecommendationLanguageType",
+    "RecommendationLifecycleStageType",
+    "RecommendationPillarType",
+    "RecommendationSourceType",
+    "RecommendationStatusType",
+    "RecommendationTypeType",
+    "ResourceStatusType",
+    "StatusReasonType",
+    "UpdateRecommendationLifecycleStageReasonCodeType",
+    "UpdateRecommendationLifecycleStageType",
+]
+
 ExclusionStatusType = Literal["excluded", "included"]
 RecommendationLanguageType = Literal[
     "en",

@@ -32,6 +32,44 @@ from .literals import (
     UpdateRecommendationLifecycleStageType,
 )
 
+__all__ = [
+    "AccountRecommendationLifecycleSummaryTypeDef",
+    "BatchUpdateRecommendationResourceExclusionRequestTypeDef",
+    "BatchUpdateRecommendationResourceExclusionResponseTypeDef",
+    "CheckSummaryTypeDef",
+    "EmptyResponseMetadataTypeDef",
+    "GetOrganizationRecommendationRequestTypeDef",
+    "GetOrganizationRecommendationResponseTypeDef",
+    "GetRecommendationRequestTypeDef",
+    "GetRecommendationResponseTypeDef",
+    "ListChecksRequestTypeDef",
+    "ListChecksResponseTypeDef",
+    "ListOrganizationRecommendationAccountsRequestTypeDef",
+    "ListOrganizationRecommendationAccountsResponseTypeDef",
+    "ListOrganizationRecommendationResourcesRequestTypeDef",
+    "ListOrganizationRecommendationResourcesResponseTypeDef",
+    "ListOrganizationRecommendationsRequestTypeDef",
+    "ListOrganizationRecommendationsResponseTypeDef",
+    "ListRecommendationResourcesRequestTypeDef",
+    "ListRecommendationResourcesResponseTypeDef",
+    "ListRecommendationsRequestTypeDef",
+    "ListRecommendationsResponseTypeDef",
+    "OrganizationRecommendationResourceSummaryTypeDef",
+    "OrganizationRecommendationSummaryTypeDef",
+    "OrganizationRecommendationTypeDef",
+    "RecommendationCostOptimizingAggregatesTypeDef",
+    "RecommendationPillarSpecificAggregatesTypeDef",
+    "RecommendationResourceExclusionTypeDef",
+    "RecommendationResourceSummaryTypeDef",
+    "RecommendationResourcesAggregatesTypeDef",
+    "RecommendationSummaryTypeDef",
+    "RecommendationTypeDef",
+    "ResponseMetadataTypeDef",
+    "UpdateOrganizationRecommendationLifecycleRequestTypeDef",
+    "UpdateRecommendationLifecycleRequestTypeDef",
+    "UpdateRecommendationResourceExclusionErrorTypeDef",
+]
+
 
 class AccountRecommendationLifecycleSummaryTypeDef(TypedDict):
     accountId: NotRequired[str]

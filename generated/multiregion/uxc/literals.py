@@ -4,6 +4,8 @@
 
 from typing import Literal
 
+__all__ = ["AccountColorType"]
+
 AccountColorType = Literal[
     "none",
     "pink",

@@ -22,6 +22,16 @@ from .literals import (
     AccountColorType,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetAccountCustomizationsOutputTypeDef",
+    "ListServicesInputTypeDef",
+    "ListServicesOutputTypeDef",
+    "ResponseMetadataTypeDef",
+    "UpdateAccountCustomizationsInputTypeDef",
+    "UpdateAccountCustomizationsOutputTypeDef",
+]
+
 
 class GetAccountCustomizationsOutputTypeDef(TypedDict):
     accountColor: NotRequired[AccountColorType]

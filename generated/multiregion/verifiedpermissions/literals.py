@@ -4,6 +4,18 @@
 
 from typing import Literal
 
+__all__ = [
+    "AliasStateType",
+    "BatchGetPolicyErrorCodeType",
+    "CedarVersionType",
+    "DecisionType",
+    "DeletionProtectionType",
+    "OpenIdIssuerType",
+    "PolicyEffectType",
+    "PolicyTypeType",
+    "ValidationModeType",
+]
+
 AliasStateType = Literal["Active", "PendingDeletion"]
 BatchGetPolicyErrorCodeType = Literal[
     "POLICY_STORE_NOT_FOUND",

@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthenticationDecisionType",
+    "DomainStatusType",
+    "DuplicateRegistrationActionType",
+    "ExistingEnrollmentActionType",
+    "FraudDetectionActionType",
+    "FraudDetectionDecisionType",
+    "FraudDetectionReasonType",
+    "FraudsterRegistrationJobStatusType",
+    "ServerSideEncryptionUpdateStatusType",
+    "SpeakerEnrollmentJobStatusType",
+    "SpeakerStatusType",
+    "StreamingStatusType",
+]
+
 AuthenticationDecisionType = Literal[
     "ACCEPT",
     "REJECT",

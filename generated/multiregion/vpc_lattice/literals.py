@@ -4,6 +4,34 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthPolicyStateType",
+    "AuthTypeType",
+    "HealthCheckProtocolVersionType",
+    "IpAddressTypeType",
+    "LambdaEventStructureVersionType",
+    "ListenerProtocolType",
+    "PrivateDnsPreferenceType",
+    "ProtocolTypeType",
+    "ResourceConfigDnsResolutionType",
+    "ResourceConfigurationIpAddressTypeType",
+    "ResourceConfigurationStatusType",
+    "ResourceConfigurationTypeType",
+    "ResourceGatewayIpAddressTypeType",
+    "ResourceGatewayStatusType",
+    "ServiceNetworkLogTypeType",
+    "ServiceNetworkResourceAssociationStatusType",
+    "ServiceNetworkServiceAssociationStatusType",
+    "ServiceNetworkVpcAssociationStatusType",
+    "ServiceStatusType",
+    "TargetGroupProtocolType",
+    "TargetGroupProtocolVersionType",
+    "TargetGroupStatusType",
+    "TargetGroupTypeType",
+    "TargetStatusType",
+    "VerificationStatusType",
+]
+
 AuthPolicyStateType = Literal["Active", "Inactive"]
 AuthTypeType = Literal["NONE", "AWS_IAM"]
 HealthCheckProtocolVersionType = Literal["HTTP1", "HTTP2"]

@@ -4,6 +4,23 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChangeActionType",
+    "ChangeTokenStatusType",
+    "ComparisonOperatorType",
+    "GeoMatchConstraintTypeType",
+    "GeoMatchConstraintValueType",
+    "IPSetDescriptorTypeType",
+    "MatchFieldTypeType",
+    "PositionalConstraintType",
+    "PredicateTypeType",
+    "RateKeyType",
+    "TextTransformationType",
+    "WafActionTypeType",
+    "WafOverrideActionTypeType",
+    "WafRuleTypeType",
+]
+
 ChangeActionType = Literal["INSERT", "DELETE"]
 ChangeTokenStatusType = Literal["PROVISIONED", "PENDING", "INSYNC"]
 ComparisonOperatorType = Literal["EQ", "NE", "LE", "LT", "GE", "GT"]

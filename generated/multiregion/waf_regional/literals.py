@@ -4,6 +4,24 @@
 
 from typing import Literal
 
+__all__ = [
+    "ChangeActionType",
+    "ChangeTokenStatusType",
+    "ComparisonOperatorType",
+    "GeoMatchConstraintTypeType",
+    "GeoMatchConstraintValueType",
+    "IPSetDescriptorTypeType",
+    "MatchFieldTypeType",
+    "PositionalConstraintType",
+    "PredicateTypeType",
+    "RateKeyType",
+    "ResourceTypeType",
+    "TextTransformationType",
+    "WafActionTypeType",
+    "WafOverrideActionTypeType",
+    "WafRuleTypeType",
+]
+
 ChangeActionType = Literal["INSERT", "DELETE"]
 ChangeTokenStatusType = Literal["PROVISIONED", "PENDING", "INSYNC"]
 ComparisonOperatorType = Literal["EQ", "NE", "LE", "LT", "GE", "GT"]

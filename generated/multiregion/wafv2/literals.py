@@ -4,6 +4,42 @@
 
 from typing import Literal
 
+__all__ = [
+    "ActionValueType",
+    "AssociatedResourceTypeType",
+    "BodyParsingFallbackBehaviorType",
+    "ComparisonOperatorType",
+    "CountryCodeType",
+    "DataProtectionActionType",
+    "FailureReasonType",
+    "FallbackBehaviorType",
+    "FieldToProtectTypeType",
+    "FilterBehaviorType",
+    "FilterRequirementType",
+    "ForwardedIPPositionType",
+    "IPAddressVersionType",
+    "InspectionLevelType",
+    "JsonMatchScopeType",
+    "LabelMatchScopeType",
+    "LogScopeType",
+    "LogTypeType",
+    "LowReputationModeType",
+    "MapMatchScopeType",
+    "OversizeHandlingType",
+    "PayloadTypeType",
+    "PlatformType",
+    "PositionalConstraintType",
+    "RateBasedStatementAggregateKeyTypeType",
+    "ResourceTypeType",
+    "ResponseContentTypeType",
+    "ScopeType",
+    "SensitivityLevelType",
+    "SensitivityToActType",
+    "SizeInspectionLimitType",
+    "TextTransformationTypeType",
+    "UsageOfActionType",
+]
+
 ActionValueType = Literal[
     "ALLOW",
     "BLOCK",

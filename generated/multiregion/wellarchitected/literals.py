@@ -4,6 +4,48 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccountJiraIssueManagementStatusType",
+    "AdditionalResourceTypeType",
+    "AnswerReasonType",
+    "CheckFailureReasonType",
+    "CheckProviderType",
+    "CheckStatusType",
+    "ChoiceReasonType",
+    "ChoiceStatusType",
+    "DefinitionTypeType",
+    "DifferenceStatusType",
+    "DiscoveryIntegrationStatusType",
+    "ImportLensStatusType",
+    "IntegratingServiceType",
+    "IntegrationStatusInputType",
+    "IntegrationStatusType",
+    "IssueManagementTypeType",
+    "LensStatusType",
+    "LensStatusTypeType",
+    "LensTypeType",
+    "MetricTypeType",
+    "NotificationTypeType",
+    "OrganizationSharingStatusType",
+    "PermissionTypeType",
+    "ProfileNotificationTypeType",
+    "ProfileOwnerTypeType",
+    "QuestionPriorityType",
+    "QuestionType",
+    "QuestionTypeType",
+    "ReportFormatType",
+    "ReviewTemplateAnswerStatusType",
+    "ReviewTemplateUpdateStatusType",
+    "RiskType",
+    "ShareInvitationActionType",
+    "ShareResourceTypeType",
+    "ShareStatusType",
+    "TrustedAdvisorIntegrationStatusType",
+    "WorkloadEnvironmentType",
+    "WorkloadImprovementStatusType",
+    "WorkloadIssueManagementStatusType",
+]
+
 AccountJiraIssueManagementStatusType = Literal["ENABLED", "DISABLED"]
 AdditionalResourceTypeType = Literal["HELPFUL_RESOURCE", "IMPROVEMENT_PLAN"]
 AnswerReasonType = Literal[

@@ -4,6 +4,13 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessLevelType",
+    "DataRetentionActionTypeType",
+    "SortDirectionType",
+    "StatusType",
+]
+
 AccessLevelType = Literal["STANDARD", "PREMIUM"]
 DataRetentionActionTypeType = Literal["ENABLE", "DISABLE", "PUBKEY_MSG_ACK"]
 SortDirectionType = Literal["ASC", "DESC"]

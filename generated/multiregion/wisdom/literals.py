@@ -4,6 +4,29 @@
 
 from typing import Literal
 
+__all__ = [
+    "AssistantStatusType",
+    "AssistantTypeType",
+    "AssociationTypeType",
+    "ContentStatusType",
+    "ExternalSourceType",
+    "FilterFieldType",
+    "FilterOperatorType",
+    "ImportJobStatusType",
+    "ImportJobTypeType",
+    "KnowledgeBaseStatusType",
+    "KnowledgeBaseTypeType",
+    "OrderType",
+    "PriorityType",
+    "QuickResponseFilterOperatorType",
+    "QuickResponseQueryOperatorType",
+    "QuickResponseStatusType",
+    "RecommendationSourceTypeType",
+    "RecommendationTriggerTypeType",
+    "RecommendationTypeType",
+    "RelevanceLevelType",
+]
+
 AssistantStatusType = Literal[
     "CREATE_IN_PROGRESS",
     "CREATE_FAILED",

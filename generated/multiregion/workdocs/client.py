@@ -104,7 +104,23 @@ __all__ = ["MultiRegionWorkDocs"]
 
 
 class MultiRegionWorkDocs(MultiRegionClient):
-    """The Amazon WorkDocs API is designed for the following use cases:"""
+    """The Amazon WorkDocs API is designed for the following use cases:
+    - File Migration: File migration applications are supported for users who want
+      to migrate their files from an on-premises or off-premises file system or
+      service. Users can insert files into a user directory structure, as well as
+      allow for basic metadata changes, such as modifications to the permissions
+      of files.
+    - Security: Support security applications are supported for users who have
+      additional security needs, such as antivirus or data loss prevention. The
+      API actions, along with CloudTrail, allow these applications to detect when
+      changes occur in Amazon WorkDocs. Then, the application can take the
+      necessary actions and replace the target file. If the target file violates
+      the policy, the application can also choose to email the user.
+    - eDiscovery/Analytics: General administrative applications are supported,
+      such as eDiscovery and analytics. These applications can choose to mimic or
+      record the actions in an Amazon WorkDocs site, along with CloudTrail, to
+      replicate data for eDiscovery, backup, or analytical applications.
+    """
 
     _service_name = "workdocs"
     _generated_from = "1.43.11"

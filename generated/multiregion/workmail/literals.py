@@ -4,6 +4,26 @@
 
 from typing import Literal
 
+__all__ = [
+    "AccessControlRuleEffectType",
+    "AccessEffectType",
+    "AvailabilityProviderTypeType",
+    "DnsRecordVerificationStatusType",
+    "EntityStateType",
+    "EntityTypeType",
+    "FolderNameType",
+    "IdentityProviderAuthenticationModeType",
+    "ImpersonationRoleTypeType",
+    "MailboxExportJobStateType",
+    "MemberTypeType",
+    "MobileDeviceAccessRuleEffectType",
+    "PermissionTypeType",
+    "PersonalAccessTokenConfigurationStatusType",
+    "ResourceTypeType",
+    "RetentionActionType",
+    "UserRoleType",
+]
+
 AccessControlRuleEffectType = Literal["ALLOW", "DENY"]
 AccessEffectType = Literal["ALLOW", "DENY"]
 AvailabilityProviderTypeType = Literal["EWS", "LAMBDA"]

@@ -3,3 +3,5 @@
 """Literal types of Amazon WorkMail Message Flow: the values of its enum shapes."""
 
 from typing import Literal
+
+__all__: list[str] = []

@@ -19,6 +19,18 @@ from multiregion.type_defs import (
     StreamingBody as StreamingBody,
 )
 
+__all__ = [
+    "EmptyResponseMetadataTypeDef",
+    "GetRawMessageContentRequestTypeDef",
+    "GetRawMessageContentResponseTypeDef",
+    "PutRawMessageContentRequestTypeDef",
+    "PutRawMessageContentResponseTypeDef",
+    "RawMessageContentTypeDef",
+    "ResponseMetadataTypeDef",
+    "S3ReferenceTypeDef",
+    "StreamingBody",
+]
+
 
 class GetRawMessageContentRequestTypeDef(TypedDict):
     messageId: str

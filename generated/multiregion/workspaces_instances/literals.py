@@ -4,6 +4,31 @@
 
 from typing import Literal
 
+__all__ = [
+    "AmdSevSnpEnumType",
+    "AutoRecoveryEnumType",
+    "BandwidthWeightingEnumType",
+    "BillingModeType",
+    "CapacityReservationPreferenceEnumType",
+    "CpuCreditsEnumType",
+    "DisassociateModeEnumType",
+    "HostnameTypeEnumType",
+    "HttpEndpointEnumType",
+    "HttpProtocolIpv6EnumType",
+    "HttpTokensEnumType",
+    "InstanceConfigurationTenancyEnumType",
+    "InstanceInterruptionBehaviorEnumType",
+    "InstanceMetadataTagsEnumType",
+    "InterfaceTypeEnumType",
+    "MarketTypeEnumType",
+    "PlatformTypeEnumType",
+    "ProvisionStateEnumType",
+    "ResourceTypeEnumType",
+    "SpotInstanceTypeEnumType",
+    "TenancyEnumType",
+    "VolumeTypeEnumType",
+]
+
 AmdSevSnpEnumType = Literal["enabled", "disabled"]
 AutoRecoveryEnumType = Literal["disabled", "default"]
 BandwidthWeightingEnumType = Literal["default", "vpc-1", "ebs-1"]

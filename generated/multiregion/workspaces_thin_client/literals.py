@@ -4,6 +4,21 @@
 
 from typing import Literal
 
+__all__ = [
+    "ApplyTimeOfType",
+    "DayOfWeekType",
+    "DesktopTypeType",
+    "DeviceSoftwareSetComplianceStatusType",
+    "DeviceStatusType",
+    "EnvironmentSoftwareSetComplianceStatusType",
+    "MaintenanceWindowTypeType",
+    "SoftwareSetUpdateModeType",
+    "SoftwareSetUpdateScheduleType",
+    "SoftwareSetUpdateStatusType",
+    "SoftwareSetValidationStatusType",
+    "TargetDeviceStatusType",
+]
+
 ApplyTimeOfType = Literal["UTC", "DEVICE"]
 DayOfWeekType = Literal[
     "MONDAY",

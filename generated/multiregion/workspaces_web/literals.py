@@ -4,6 +4,30 @@
 
 from typing import Literal
 
+__all__ = [
+    "AuthenticationTypeType",
+    "BrowserTypeType",
+    "CategoryType",
+    "ColorThemeType",
+    "EnabledTypeType",
+    "EventType",
+    "FolderStructureType",
+    "IdentityProviderTypeType",
+    "InstanceTypeType",
+    "LocaleType",
+    "LogFileFormatType",
+    "MaxDisplayResolutionType",
+    "MimeTypeType",
+    "PortalStatusType",
+    "RedactionPlaceHolderTypeType",
+    "RendererTypeType",
+    "SessionSortByType",
+    "SessionStatusType",
+    "ToolbarItemType",
+    "ToolbarTypeType",
+    "VisualModeType",
+]
+
 AuthenticationTypeType = Literal["Standard", "IAM_Identity_Center"]
 BrowserTypeType = Literal["Chrome"]
 CategoryType = Literal[

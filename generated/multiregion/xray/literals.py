@@ -4,6 +4,19 @@
 
 from typing import Literal
 
+__all__ = [
+    "EncryptionStatusType",
+    "EncryptionTypeType",
+    "InsightCategoryType",
+    "InsightStateType",
+    "RetrievalStatusType",
+    "SamplingStrategyNameType",
+    "TimeRangeTypeType",
+    "TraceFormatTypeType",
+    "TraceSegmentDestinationStatusType",
+    "TraceSegmentDestinationType",
+]
+
 EncryptionStatusType = Literal["UPDATING", "ACTIVE"]
 EncryptionTypeType = Literal["NONE", "KMS"]
 InsightCategoryType = Literal["FAULT"]

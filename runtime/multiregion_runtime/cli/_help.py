@@ -7,7 +7,6 @@ Listing services reads only the names of botocore's data directories
 from __future__ import annotations
 
 import difflib
-import html
 import re
 import shutil
 import textwrap
@@ -17,8 +16,9 @@ import botocore.session
 from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from .._modeltext import describe, first_paragraph, text_of
 from ._args import GLOBAL_OPTIONS, UsageError
-from ._params import describe, option_names
+from ._params import option_names
 
 USAGE = "usage: multiregion [options] <service> <operation> [--parameter value ...]"
 
@@ -209,20 +209,6 @@ def shorthand_example(shape: Shape) -> str | None:
         else:
             parts.append(f"{name}={member.type_name}")
     return ",".join(parts) + "  or JSON"
-
-
-def text_of(documentation: str | None) -> str:
-    """botocore's HTML documentation as plain text (paragraphs kept)."""
-    text = re.sub(
-        r"</?(p|li|ul|ol|note|important)\b[^>]*>", "\n\n", documentation or ""
-    )
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-def first_paragraph(documentation: str | None) -> str:
-    return text_of(documentation).split("\n\n", 1)[0]
 
 
 def first_sentence(documentation: str | None) -> str:

@@ -19,6 +19,7 @@ import botocore
 from botocore.model import OperationModel, Shape, StructureShape
 from botocore.utils import ArgumentGenerator
 
+from .._modeltext import describe
 from ._args import UsageError
 
 _SCALARS = ("string", "integer", "long", "float", "double", "boolean", "timestamp")
@@ -211,20 +212,6 @@ def _coerce_scalar(value: Any, kind: str, where: str) -> Any:
             raise UsageError(f"{where}: expected true or false, got {value!r}")
         return lowered == "true"
     return value  # strings, timestamps (botocore parses them) and blobs
-
-
-def describe(shape: Shape) -> str:
-    """A short type name for help and errors: "list of string", "structure"."""
-    kind = shape.type_name
-    if kind == "list":
-        return f"list of {describe(shape.member)}"  # type: ignore[attr-defined]
-    if kind == "map":
-        return f"map of string to {describe(shape.value)}"  # type: ignore[attr-defined]
-    enum: list[str] = getattr(shape, "enum", None) or []
-    if kind == "string" and enum:
-        shown = ", ".join(enum[:8]) + (", ..." if len(enum) > 8 else "")
-        return f"string: one of {shown}"
-    return kind
 
 
 # -- shorthand: Name=x,Values=a,b  /  Key=[a,b],Other={K=v}  --------------------------

@@ -1,0 +1,132 @@
+"""What a fan-out returns: every target's result or error, in target order."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from multiregion import DynamicService, Target, TargetError, TargetResults
+from tests.helpers import THREE
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import ExceptionGroup
+
+
+def test_failing_region_keeps_the_others(aws: None, session: boto3.Session) -> None:
+    boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="only-here")
+    results = DynamicService("sqs", regions=THREE, session=session).get_queue_url(
+        QueueName="only-here"
+    )
+    ok = results.by_region()["eu-west-1"]
+    assert ok.ok and ok.unwrap()["QueueUrl"].endswith("/only-here")
+    failed = results.errors()
+    assert [r.region for r in failed] == ["us-east-1", "ap-southeast-2"]
+    assert all(isinstance(r.error, ClientError) for r in failed)
+    assert {r.error_code for r in failed} == {"AWS.SimpleQueueService.NonExistentQueue"}
+    assert len(results.values()) == 1
+    with pytest.raises(TargetError, match="us-east-1"):
+        failed[0].unwrap()
+    with pytest.raises(ExceptionGroup) as group:
+        results.raise_for_errors()
+    members = group.value.exceptions
+    assert all(isinstance(m, TargetError) for m in members)
+    regions = [m.target.region for m in members if isinstance(m, TargetError)]
+    assert regions == ["us-east-1", "ap-southeast-2"]
+    assert str(members[0]).startswith("us-east-1: QueueDoesNotExist: An error occurred")
+
+
+def test_ignored_error_codes_are_kept_as_skipped(
+    aws: None, session: boto3.Session
+) -> None:
+    boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="only-here")
+    sqs = DynamicService(
+        "sqs",
+        regions=THREE,
+        session=session,
+        ignore_error_codes=["AWS.SimpleQueueService.NonExistentQueue"],
+    )
+    results = sqs.get_queue_url(QueueName="only-here")
+    assert results.errors() == []
+    assert [r.region for r in results.skipped()] == ["us-east-1", "ap-southeast-2"]
+    assert all(r.error is not None for r in results.skipped())
+    assert results.raise_for_errors() is results
+    assert results.summary() == "3 targets: 1 ok, 0 errors, 2 skipped"
+    strict = sqs.with_options(ignore_error_codes=[]).get_queue_url(
+        QueueName="only-here"
+    )
+    assert len(strict.errors()) == 2
+
+
+def test_results_come_in_target_order_not_completion_order(
+    aws: None, session: boto3.Session
+) -> None:
+    finished: list[str] = []
+    # 0.3 s between finishes: wider than moto's cold first request on a busy machine
+    delays = {region: 0.9 - 0.3 * i for i, region in enumerate(THREE)}
+
+    def slow(context: dict[str, Any], **_: Any) -> None:
+        time.sleep(delays[context["client_region"]])
+
+    def done(context: dict[str, Any], **_: Any) -> None:
+        finished.append(context["client_region"])
+
+    session.events.register("before-call", slow)
+    session.events.register("after-call", done)
+    results = DynamicService("sqs", regions=THREE, session=session).list_queues()
+    assert finished == list(reversed(THREE))
+    assert [r.region for r in results] == THREE
+    assert all(r.elapsed >= delays[r.region] for r in results)
+
+
+def test_timeout_turns_unfinished_targets_into_errors(
+    aws: None, session: boto3.Session
+) -> None:
+    release = threading.Event()
+
+    def stuck(context: dict[str, Any], **_: Any) -> None:
+        if context["client_region"] == "eu-west-1":
+            release.wait(10)
+
+    session.events.register("before-call", stuck)
+    sqs = DynamicService("sqs", regions=THREE, session=session, timeout=0.5)
+    results = sqs.list_queues()
+    still_running = not release.is_set()
+    release.set()
+    assert still_running  # the call returned while eu-west-1 was still stuck
+    assert isinstance(results.by_region()["eu-west-1"].error, TimeoutError)
+    assert [r.region for r in results.values() and results.succeeded()] == [
+        "us-east-1",
+        "ap-southeast-2",
+    ]
+
+
+def test_results_list_api(aws: None, session: boto3.Session) -> None:
+    results: TargetResults[Any] = DynamicService(
+        "sqs", regions=THREE, session=session
+    ).list_queues()
+    assert isinstance(results, list) and len(results) == 3
+    assert list(results.by_target()) == [Target(r) for r in THREE]
+    assert results.map(lambda v: v["ResponseMetadata"]["HTTPStatusCode"]) == [200] * 3
+    assert all(r.elapsed > 0 for r in results)
+    with pytest.raises(AttributeError):
+        results[0].value = None  # type: ignore[misc]
+
+
+def test_on_result_reports_each_target_as_it_finishes(
+    aws: None, session: boto3.Session
+) -> None:
+    seen: list[tuple[str, bool]] = []
+    sqs = DynamicService("sqs", regions=THREE, session=session)
+    boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="only-here")
+    watched = sqs.with_options(on_result=lambda r: seen.append((r.region, r.ok)))
+    results = watched.get_queue_url(QueueName="only-here")
+    assert sorted(seen) == sorted((r.region, r.ok) for r in results)
+    assert ("eu-west-1", True) in seen and ("us-east-1", False) in seen
+    with pytest.raises(TypeError, match="on_result must be callable"):
+        sqs.with_options(on_result=5)  # type: ignore[arg-type]
