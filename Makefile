@@ -29,11 +29,13 @@ pytest: setup
 PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python) $(shell command -v python3.10))
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
+# What the 3.10 run installs besides the project (update-botocore re-resolves it too).
+PY310_EXTRAS := moto[server] pytest exceptiongroup
 test-py310:
 	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
 	test -x .venv310/bin/python || $(PY310) -m venv .venv310
 	.venv310/bin/python -m pip install -q --disable-pip-version-check -c constraints-py310.txt \
-		-e . "moto[server]" pytest exceptiongroup
+		-e . $(foreach r,$(PY310_EXTRAS),'$(r)')
 	.venv310/bin/python -m pytest -q -p no:cacheprovider $(RUNTIME_TESTS)
 
 fmt: setup
@@ -60,9 +62,12 @@ generate: setup
 check-generated: setup
 	$(PY) -m codegen --check generated
 
-# Pin the newest botocore/boto3 in constraints-dev.txt, regenerate, report model changes.
+# Move to the newest botocore/boto3 with every pin the resolver says must move with
+# them, test the new set in a fresh venv (moto), regenerate, and prepend the model
+# changes to CHANGELOG.md. Nothing is written unless every step passes.
 update-botocore: setup
-	$(PY) -m codegen.update_botocore --constraints constraints-dev.txt --out generated
+	$(PY) -m codegen.update_botocore --constraints constraints-dev.txt --out generated \
+		--py310-constraints constraints-py310.txt --py310-requirements '$(PY310_EXTRAS)'
 
 bench: setup
 	$(PY) -m benchmarks

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape
+from botocore.model import (
+    ListShape,
+    MapShape,
+    ServiceModel,
+    Shape,
+    StringShape,
+    StructureShape,
+)
 
 
 class ServiceSummary(TypedDict):
@@ -49,7 +56,7 @@ def describe(shape: Shape, required: bool = False) -> str:
 
 def summarize_shape(shape: Shape) -> dict[str, Any] | None:
     """A structure's members or an enum's values; None for other shapes."""
-    if shape.type_name == "structure":
+    if isinstance(shape, StructureShape):
         required = set(shape.required_members)
         return {
             "members": {
