@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -162,7 +163,7 @@ def run(
     command: list[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
 ) -> str:
     """Run ``command``; its stdout, or UpdateError with the end of its output."""
-    print("+", " ".join(command), file=sys.stderr, flush=True)
+    print("+", shlex.join(command), file=sys.stderr, flush=True)
     result = subprocess.run(
         command, cwd=cwd, env=env, text=True, capture_output=True, check=False
     )
