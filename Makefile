@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The hand-written code (generated/ is checked by check-generated).
 CODE   := runtime codegen tests benchmarks examples
 
-.PHONY: lint test-py310 setup demo test pytest fmt fmt-check typecheck typecheck-all generate check-generated update-botocore bench clean
+.PHONY: lint test-py310 test-newest-botocore setup demo test pytest fmt fmt-check typecheck typecheck-all generate check-generated update-botocore bench clean
 
 setup: $(STAMP)
 
@@ -65,12 +65,28 @@ check-generated: setup
 # Move to the newest botocore/boto3 with every pin the resolver says must move with
 # them, test the new set in a fresh venv (moto), regenerate, and prepend the model
 # changes to CHANGELOG.md. Nothing is written unless every step passes.
+# REPORT=path also writes the report there (the weekly workflow's pull request body).
 update-botocore: setup
 	$(PY) -m codegen.update_botocore --constraints constraints-dev.txt --out generated \
-		--py310-constraints constraints-py310.txt --py310-requirements '$(PY310_EXTRAS)'
+		--py310-constraints constraints-py310.txt --py310-requirements '$(PY310_EXTRAS)' \
+		$(if $(REPORT),--report-file '$(REPORT)')
+
+# The generated classes against the newest botocore/boto3 on PyPI instead of the pinned
+# ones: what users who upgrade botocore before our next release get. Not part of `make
+# test`: its result changes whenever AWS publishes a release, not with our commits; the
+# weekly update workflow runs it.
+NEWEST_TESTS := tests/runtime
+test-newest-botocore:
+	test -x .venv-newest/bin/python || $(PYTHON) -m venv .venv-newest
+	grep -v -i -E '^(boto3|botocore|s3transfer)==' constraints-dev.txt > .venv-newest/constraints.txt
+	.venv-newest/bin/python -m pip install -q --disable-pip-version-check --upgrade \
+		-c .venv-newest/constraints.txt -e . 'moto[server]' pytest boto3 botocore
+	.venv-newest/bin/python -c 'import botocore, multiregion._version as v; \
+		print("botocore", botocore.__version__, "/ generated from", v.BOTOCORE_VERSION)'
+	.venv-newest/bin/python -m pytest -q -p no:cacheprovider $(NEWEST_TESTS)
 
 bench: setup
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache
+	rm -rf $(VENV) .venv-newest .mypy_cache .pytest_cache

@@ -200,7 +200,8 @@ def counts(changes: Iterable[Change]) -> dict[str, dict[str, int]]:
 
 
 def report(old: Summary, new: Summary, old_version: str, new_version: str) -> str:
-    """The changelog entry (Markdown): counts, breaking changes, then every change."""
+    """The changelog entry (Markdown): counts, the breaking changes in detail, then
+    per service what was added, removed or changed, by name."""
     changes = diff(old, new)
     lines = [f"## botocore {old_version} -> {new_version}", ""]
     if not changes:
@@ -211,9 +212,26 @@ def report(old: Summary, new: Summary, old_version: str, new_version: str) -> st
     breaking = [c for c in changes if c.breaking]
     lines += ["", f"### Breaking changes ({len(breaking)})", ""]
     lines += [f"- {c.line()}" for c in breaking] or ["None."]
-    lines += ["", f"### All changes ({len(changes)})", ""]
-    lines += [f"- {c.line()}" for c in changes]
+    by_service: dict[str, list[Change]] = {}
+    for change in changes:
+        by_service.setdefault(change.where or change.name, []).append(change)
+    lines += ["", f"### By service ({len(by_service)})", ""]
+    lines += [f"- {name}: {_service_line(group)}" for name, group in by_service.items()]
     return "\n".join(lines)
+
+
+def _service_line(changes: list[Change]) -> str:
+    parts = []
+    for kind in KINDS:
+        for action in ("added", "removed", "changed"):
+            names = [c.name for c in changes if c.kind == kind and c.action == action]
+            if kind == "services" and names:
+                parts.append(f"service {action}")
+            elif kind == "shapes" and action != "changed" and names:
+                parts.append(f"shapes {action}: {len(names)}")
+            elif names:
+                parts.append(f"{kind} {action} ({len(names)}): {', '.join(names)}")
+    return "; ".join(parts)
 
 
 def main(argv: list[str]) -> int:

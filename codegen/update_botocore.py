@@ -43,6 +43,8 @@ PINNED = ("boto3", "botocore")
 # release that is not newer than the new boto3.
 COMPANIONS = {"boto3-stubs": "boto3"}
 CHANGELOG_TITLE = "# Changelog"
+# GitHub refuses a pull request body over 65,536 characters.
+PR_BODY_LIMIT = 60_000
 
 
 class UpdateError(Exception):
@@ -102,6 +104,14 @@ def prepend_changelog(changelog: str, entry: str) -> str:
     if body.startswith(CHANGELOG_TITLE):
         body = body[len(CHANGELOG_TITLE) :]
     return f"{CHANGELOG_TITLE}\n\n{entry.strip()}\n\n{body.strip()}\n".rstrip() + "\n"
+
+
+def pr_body(report: str, limit: int = PR_BODY_LIMIT) -> str:
+    """The report, cut at a line boundary to fit a pull request body."""
+    if len(report) <= limit:
+        return report
+    cut = report[:limit].rsplit("\n", 1)[0]
+    return f"{cut}\n\n(cut to fit: the whole report is in CHANGELOG.md)"
 
 
 def installs(report: Mapping[str, Any]) -> dict[str, str]:
@@ -368,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="what the 3.10 run installs besides the project (space-separated)",
     )
+    parser.add_argument(
+        "--report-file",
+        type=Path,
+        default=None,
+        help="also write the report here (the pull request's body), if anything moved",
+    )
     args = parser.parse_args(argv)
     project = Project(
         root=Path.cwd(),
@@ -386,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"update-botocore: {error}\nNothing was changed.", file=sys.stderr)
         return 1
     print(update.report)
+    if args.report_file is not None:
+        args.report_file.write_text(pr_body(update.report) + "\n", encoding="utf-8")
     print(f"\n{len(changed)} generated file(s) changed; CHANGELOG.md has this entry.")
     return 0
 

@@ -7,6 +7,7 @@ import pytest
 from codegen.update_botocore import (
     UpdateError,
     move_floors,
+    pr_body,
     prepend_changelog,
     read_pins,
     repin,
@@ -36,3 +37,32 @@ def test_changelog_entries_go_first_under_the_title() -> None:
     assert prepend_changelog("# Changelog\n\n## a\n", "## b\n") == (
         "# Changelog\n\n## b\n\n## a\n"
     )
+
+
+def test_the_weekly_workflow_only_calls_make_targets_that_exist() -> None:
+    """The workflow holds no logic of its own: each run step calls a Makefile target."""
+    import re
+    from pathlib import Path
+
+    import yaml  # type: ignore[import-untyped]  # PyYAML (a moto dependency) has no stubs
+
+    root = Path(__file__).resolve().parents[1]
+    workflow = yaml.safe_load(
+        (root / ".github/workflows/update-botocore.yml").read_text(encoding="utf-8")
+    )
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z0-9-]+):", makefile, re.MULTILINE))
+    called = []
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            called += re.findall(r"\bmake ([a-z0-9-]+)", step.get("run", ""))
+    assert sorted(set(called)) == ["test", "test-newest-botocore", "update-botocore"]
+    assert set(called) <= targets
+
+
+def test_a_long_report_is_cut_at_a_line_to_fit_a_pull_request_body() -> None:
+    report = "\n".join(f"- line {i}" for i in range(100))
+    assert pr_body(report, limit=10_000) == report
+    body = pr_body(report, limit=50)
+    assert body.splitlines()[:6] == [f"- line {i}" for i in range(5)] + [""]
+    assert body.endswith("(cut to fit: the whole report is in CHANGELOG.md)")

@@ -116,10 +116,28 @@ def test_report_gives_counts_then_breaking_changes_then_the_list() -> None:
         "- shapes: 1 removed, 3 changed",
         "",
     ]
-    assert lines[8] == "### Breaking changes (3)"
-    assert "- widgets: operation removed: OldWidget" in lines[10:13]
-    assert "### All changes (6)" in lines
-    assert (
-        lines[-1]
-        == "- widgets: shape changed: WidgetKind (values added: huge; values removed: large)"
-    )
+    assert lines[8:14] == [
+        "### Breaking changes (3)",
+        "",
+        "- widgets: operation removed: OldWidget",
+        "- widgets: shape changed: CreateWidgetRequest (member added: Color: string; "
+        "member removed: Data; member became required: Kind; "
+        "member type changed: Size: integer -> string)",
+        "- widgets: shape changed: WidgetKind (values added: huge; values removed: large)",
+        "",
+    ]
+    assert lines[14:] == [
+        "### By service (1)",
+        "",
+        "- widgets: operations added (1): DeleteWidget; operations removed (1): "
+        "OldWidget; shapes removed: 1; shapes changed (3): CreateWidgetRequest, "
+        "Tag, WidgetKind",
+    ]
+
+
+def test_report_names_added_and_removed_services() -> None:
+    old = summarize(models(widgets=raw_widgets(), gone=raw_widgets()))
+    new = summarize(models(widgets=raw_widgets(), fresh=raw_widgets()))
+    lines = report(old, new, "1.0", "1.1").splitlines()
+    assert "- service removed: gone" in lines  # under the breaking changes
+    assert lines[-2:] == ["- fresh: service added", "- gone: service removed"]

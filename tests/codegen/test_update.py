@@ -292,10 +292,10 @@ def test_update_moves_every_pin_the_new_boto3_needs(
 
     changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.startswith(f"# Changelog\n\n## botocore {OLD} -> {NEW}\n")
-    assert "- widgets: operation added: DeleteWidget" in changelog
+    assert "- widgets: operations added (1): DeleteWidget" in changelog
     assert "- s3transfer: 0.1.0 -> 0.2.0" in changelog
     assert changelog.endswith("## an older entry\n")
-    assert "- widgets: operation added: DeleteWidget" in result.stdout
+    assert "- widgets: operations added (1): DeleteWidget" in result.stdout
 
 
 def test_a_failing_smoke_test_leaves_the_tree_exactly_as_it_was(
