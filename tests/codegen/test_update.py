@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import venv
 import zipfile
 from collections.abc import Mapping
@@ -28,8 +27,9 @@ from typing import Any
 import botocore
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures" / "codegen"
+from tests.helpers import CODEGEN_FIXTURES, ROOT
+
+FIXTURES = CODEGEN_FIXTURES
 OLD, NEW = "1.0.0", "1.1.0"
 S3TRANSFER = {OLD: "0.1.0", NEW: "0.2.0"}  # what each boto3 release needs
 # Real, unchanged packages the fake botocore and codegen need, repacked as wheels.

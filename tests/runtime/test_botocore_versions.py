@@ -4,19 +4,18 @@ the newest on PyPI in `make test-newest-botocore` (a user who upgraded botocore)
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import boto3
 import botocore
 import botocore.session
-import pytest
 from packaging.version import Version
 
-from multiregion import ServiceSet
+from multiregion import DynamicService
 from multiregion._version import BOTOCORE_VERSION
 from multiregion.sqs import MultiRegionSQS
+from tests.helpers import ROOT
 
-PACKAGE = Path(__file__).resolve().parents[1] / "generated" / "multiregion"
+PACKAGE = ROOT / "generated" / "multiregion"
 _CALLED = re.compile(r'self\._call\("(\w+)"')
 
 
@@ -48,8 +47,8 @@ def test_every_operation_of_the_installed_botocore_is_reachable_untyped(
     aws: None, session: boto3.Session
 ) -> None:
     """What the README promises a user with a newer botocore: operations newer than
-    the typed class (none with the pinned botocore) are there through ServiceSet."""
-    untyped = ServiceSet("sqs", regions=["eu-west-1"], session=session)
+    the typed class (none with the pinned botocore) are there through DynamicService."""
+    untyped = DynamicService("sqs", regions=["eu-west-1"], session=session)
     installed = session._session.get_service_model("sqs").operation_names
     for operation in installed:
         assert callable(getattr(untyped, botocore.xform_name(operation))), operation

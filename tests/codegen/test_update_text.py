@@ -12,6 +12,7 @@ from codegen.update_botocore import (
     read_pins,
     repin,
 )
+from tests.helpers import ROOT
 
 CONSTRAINTS = "# pins\nboto3==1.43.11\nbotocore==1.43.11\nJinja2==3.1.6\n"
 
@@ -42,11 +43,10 @@ def test_changelog_entries_go_first_under_the_title() -> None:
 def test_the_weekly_workflow_only_calls_make_targets_that_exist() -> None:
     """The workflow holds no logic of its own: each run step calls a Makefile target."""
     import re
-    from pathlib import Path
 
     import yaml  # type: ignore[import-untyped]  # PyYAML (a moto dependency) has no stubs
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     workflow = yaml.safe_load(
         (root / ".github/workflows/update-botocore.yml").read_text(encoding="utf-8")
     )
