@@ -26,7 +26,7 @@ from botocore.waiter import SingleWaiterConfig, WaiterModel
 from typing_extensions import Self
 
 from ._client_cache import ClientCache
-from ._errors import BotocoreTooOldError
+from ._errors import BotocoreTooOldError, botocore_advice
 from ._executor import Outcome, run_all
 from ._pagination import Items, OnPage, PagesThenError, paginate_full
 from ._regions import (
@@ -388,7 +388,8 @@ class MultiRegionClient:
             raise BotocoreTooOldError(
                 f"{type(self).__name__}: the installed botocore {botocore.__version__} has no "
                 f"operation {operation_name!r} in service {self.service_name!r}; this code "
-                f"was generated from botocore {self._generated_from or '?'}: upgrade botocore"
+                f"was generated from botocore {self._generated_from or '?'}"
+                f"{botocore_advice(self._generated_from)}"
             )
         return self._model.operation_model(operation_name)
 
@@ -443,7 +444,8 @@ def _load_model(
         if generated_from is not None:
             raise BotocoreTooOldError(
                 f"the installed botocore {botocore.__version__} has no service {service!r}; "
-                f"this code was generated from botocore {generated_from}: upgrade botocore"
+                f"this code was generated from botocore {generated_from}"
+                f"{botocore_advice(generated_from)}"
             ) from None
         known = session.get_available_services()
         close = difflib.get_close_matches(service, known, n=3)

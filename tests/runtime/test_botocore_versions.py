@@ -8,9 +8,10 @@ import re
 import boto3
 import botocore
 import botocore.session
+import pytest
 from packaging.version import Version
 
-from multiregion import DynamicService
+from multiregion import BotocoreTooOldError, DynamicService
 from multiregion._version import BOTOCORE_VERSION
 from multiregion.sqs import MultiRegionSQS
 from tests.helpers import ROOT
@@ -40,7 +41,7 @@ def test_every_generated_operation_exists_in_the_installed_botocore() -> None:
         known = set(session.get_service_model(service[1]).operation_names)
         called = set(_CALLED.findall(client.read_text(encoding="utf-8")))
         missing += [f"{service[1]}.{op}" for op in sorted(called - known)]
-    assert missing == []
+    assert not missing, f"gone from botocore {botocore.__version__}: {missing}"
 
 
 def test_every_operation_of_the_installed_botocore_is_reachable_untyped(
@@ -57,3 +58,22 @@ def test_every_operation_of_the_installed_botocore_is_reachable_untyped(
     (result,) = untyped.list_queues()
     assert result.region == "eu-west-1"
     assert result.unwrap()["QueueUrls"][0].endswith("/q")
+
+
+def test_a_service_gone_from_a_newer_botocore_is_explained_not_called_too_old(
+    session: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore 1.44 dropped seven services the 1.43 classes have: users who
+    upgraded must not be told to upgrade."""
+
+    class MultiRegionGone(MultiRegionSQS):
+        _service_name = "gone-service"
+        _generated_from = "99.0.0"  # newer than the installed botocore
+
+    with pytest.raises(BotocoreTooOldError, match="upgrade botocore"):
+        MultiRegionGone(regions=["eu-west-1"], session=session)
+    monkeypatch.setattr(MultiRegionGone, "_generated_from", "0.1.0")
+    with pytest.raises(BotocoreTooOldError) as error:
+        MultiRegionGone(regions=["eu-west-1"], session=session)
+    assert "AWS removed it from botocore's models after 0.1.0" in str(error.value)
+    assert "upgrade" not in str(error.value)
