@@ -238,6 +238,7 @@ def fresh_venv(project: Project, path: Path, constraints: Path) -> str:
         [python, "-m", "pip", "install", "-q", "-c", str(constraints)]
         + project.requirements()
     )
+    run([python, "-m", "pip", "check"])  # every installed requirement is met
     site = run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
     roots = "\n".join(str(root.resolve()) for root in project.import_roots())
     Path(site.strip(), "_project_under_update.pth").write_text(roots + "\n", "utf-8")
@@ -279,13 +280,7 @@ def plan(project: Project, tmp: Path) -> Plan | None:
     if all(old_pins.get(p) == v for p, v in newest.items()):
         print(f"botocore is already pinned to the newest release, {newest['botocore']}")
         return None
-    wanted = dict(newest)
-    for companion, follows in COMPANIONS.items():
-        if canonical(companion) in old_pins:
-            wanted[companion] = newest_companion(
-                sys.executable, companion, newest[follows]
-            )
-    moved = moved_pins(project, wanted)
+    moved = moved_pins(project, _wanted(newest, old_pins))
     new_text = repin(old_text, moved)
     new_constraints = tmp / "constraints.txt"
     new_constraints.write_text(new_text, encoding="utf-8")
@@ -306,6 +301,17 @@ def plan(project: Project, tmp: Path) -> Plan | None:
     old_log = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
     files[changelog] = prepend_changelog(old_log, report)
     return Plan(files, read_tree(tmp / "generated"), report)
+
+
+def _wanted(newest: Mapping[str, str], old_pins: Mapping[str, str]) -> dict[str, str]:
+    """The new boto3 and botocore, and the companions the constraints pin."""
+    wanted = dict(newest)
+    for companion, follows in COMPANIONS.items():
+        if canonical(companion) in old_pins:
+            wanted[companion] = newest_companion(
+                sys.executable, companion, newest[follows]
+            )
+    return wanted
 
 
 def _check_current_venv(pins: Mapping[str, str]) -> None:
