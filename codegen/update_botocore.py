@@ -6,9 +6,9 @@
    fits (so s3transfer moves when the new boto3 needs it, and nothing moves that
    need not). Type stubs that follow boto3 (``COMPANIONS``) move to their newest
    release not newer than it.
-2. Install that set into a fresh venv and run the smoke test (pyproject's
-   ``[tool.multiregion.update-botocore] smoke-test``: moto tests) there.
-3. Generate the tree with it into a temporary directory; compare the models.
+2. Install that set into a fresh venv, generate the tree with it into a temporary
+   directory, and run the smoke test (pyproject's ``[tool.multiregion.update-botocore]
+   smoke-test``: moto tests) there, on the new classes. Compare the models.
 4. Only then write: the generated tree, the constraints file(s), pyproject's
    boto3/botocore floors and the CHANGELOG entry, which is also printed.
 
@@ -156,11 +156,14 @@ class Project:
             )
         return [str(part) for part in command]
 
-    def import_roots(self) -> list[Path]:
+    def import_roots(self, generated_at: Path) -> list[Path]:
         """Where the project's packages live (hatch's dev-mode-dirs), for a venv
-        that has the project's dependencies but not the project itself."""
+        that has the project's dependencies but not the project itself; the
+        generated tree's root replaced by ``generated_at``."""
         build = self.pyproject.get("tool", {}).get("hatch", {}).get("build", {})
-        return [self.root / d for d in build.get("dev-mode-dirs", [])] or [self.root]
+        roots = [(self.root / d).resolve() for d in build.get("dev-mode-dirs", [])]
+        roots = [generated_at if r == self.out else r for r in roots]
+        return roots or [self.root]
 
     def _text(self, name: str) -> str:
         return (self.root / name).read_text(encoding="utf-8")
@@ -231,7 +234,7 @@ def check_py310(project: Project, constraints: Path) -> None:
 
 
 def fresh_venv(project: Project, path: Path, constraints: Path) -> str:
-    """A venv holding exactly the constrained dev set, with the project importable."""
+    """A venv holding exactly the constrained dev set."""
     venv.EnvBuilder(with_pip=True).create(path)
     python = str(path / "bin" / "python")
     run(
@@ -239,10 +242,15 @@ def fresh_venv(project: Project, path: Path, constraints: Path) -> str:
         + project.requirements()
     )
     run([python, "-m", "pip", "check"])  # every installed requirement is met
-    site = run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-    roots = "\n".join(str(root.resolve()) for root in project.import_roots())
-    Path(site.strip(), "_project_under_update.pth").write_text(roots + "\n", "utf-8")
     return python
+
+
+def put_on_path(python: str, roots: Iterable[Path]) -> None:
+    """Make ``roots`` importable in the venv of ``python`` (as an editable install
+    would, with a .pth file)."""
+    site = run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
+    lines = "".join(f"{root}\n" for root in roots)
+    Path(site.strip(), "_project_under_update.pth").write_text(lines, "utf-8")
 
 
 def summarize(python: str, path: Path, root: Path) -> modeldiff.Summary:
@@ -288,8 +296,11 @@ def plan(project: Project, tmp: Path) -> Plan | None:
     files.update(_py310_file(project, moved, tmp))
 
     python = fresh_venv(project, tmp / "venv", new_constraints)
+    generated = tmp / "generated"
+    run([python, "-m", "codegen", "--out", str(generated)], cwd=project.root)
+    # The smoke test runs the new generated classes against the new botocore.
+    put_on_path(python, project.import_roots(generated_at=generated))
     run([python, *project.smoke_test()], cwd=project.root)
-    run([python, "-m", "codegen", "--out", str(tmp / "generated")], cwd=project.root)
     old = summarize(sys.executable, tmp / "old.json", project.root)
     new = summarize(python, tmp / "new.json", project.root)
 

@@ -4,6 +4,7 @@ the newest on PyPI in `make test-newest-botocore` (a user who upgraded botocore)
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import boto3
 import botocore
@@ -11,12 +12,13 @@ import botocore.session
 import pytest
 from packaging.version import Version
 
+import multiregion
 from multiregion import BotocoreTooOldError, DynamicService
 from multiregion._version import BOTOCORE_VERSION
 from multiregion.sqs import MultiRegionSQS
-from tests.helpers import ROOT
 
-PACKAGE = ROOT / "generated" / "multiregion"
+# The imported tree: `make update-botocore` runs this on the tree it generates.
+PACKAGE = Path(multiregion.__file__).parent
 _CALLED = re.compile(r'self\._call\("(\w+)"')
 
 
