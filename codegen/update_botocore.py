@@ -218,19 +218,22 @@ def moved_pins(project: Project, pins: Mapping[str, str]) -> dict[str, str]:
     return dry_run(sys.executable, project.requirements() + requested)
 
 
-def check_py310(project: Project, constraints: Path) -> None:
-    """The Python 3.10 set resolves too (wheels only, so no 3.10 is needed here)."""
+def check_py310(project: Project, constraints: Path) -> dict[str, str]:
+    """The Python 3.10 set, resolved (wheels only, so no 3.10 is needed here)."""
     requirements = project.requirements(extra=None) + list(project.py310_requirements)
-    dry_run(
-        sys.executable,
-        requirements,
-        "--ignore-installed",
-        "--python-version",
-        "3.10",
-        "--only-binary=:all:",
-        "-c",
-        str(constraints),
-    )
+    with tempfile.TemporaryDirectory() as target:  # older pips want one, unused
+        return dry_run(
+            sys.executable,
+            requirements,
+            "--ignore-installed",
+            "--python-version",
+            "3.10",
+            "--only-binary=:all:",
+            "--target",
+            target,
+            "-c",
+            str(constraints),
+        )
 
 
 def fresh_venv(project: Project, path: Path, constraints: Path) -> str:
@@ -345,11 +348,15 @@ def _py310_file(
     old_text = path.read_text(encoding="utf-8")
     if "botocore" not in read_pins(old_text):
         return {}
-    new_text = repin(old_text, moved)
+    # Move what this file pins; then pin whatever else the 3.10 set now installs
+    # (a new dependency), at the version the resolver chose.
+    pinned = read_pins(old_text)
+    new_text = repin(old_text, {n: v for n, v in moved.items() if n in pinned})
     checked = tmp / "constraints-py310.txt"
     checked.write_text(new_text, encoding="utf-8")
-    check_py310(project, checked)
-    return {path: new_text}
+    resolved = check_py310(project, checked)
+    added = {n: v for n, v in resolved.items() if n not in read_pins(new_text)}
+    return {path: repin(new_text, added)}
 
 
 def _pins_section(old: Mapping[str, str], moved: Mapping[str, str]) -> str:

@@ -246,11 +246,12 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def update(
-    project: Path, maintainer: str, index: Mapping[str, str]
+    project: Path, maintainer: str, index: Mapping[str, str], *options: str
 ) -> subprocess.CompletedProcess[str]:
     """`make update-botocore`'s command, run with the project's venv."""
     command = [maintainer, "-m", "codegen.update_botocore"]
     command += ["--constraints", "constraints-dev.txt", "--out", "generated"]
+    command += options
     return subprocess.run(
         command, cwd=project, env=pip_env(index), text=True, capture_output=True
     )
@@ -296,6 +297,27 @@ def test_update_moves_every_pin_the_new_boto3_needs(
     assert "- s3transfer: 0.1.0 -> 0.2.0" in changelog
     assert changelog.endswith("## an older entry\n")
     assert "- widgets: operations added (1): DeleteWidget" in result.stdout
+
+
+def test_the_python_310_constraints_move_with_the_same_resolver(
+    project: Path, maintainer: str, index: dict[str, str]
+) -> None:
+    """The 3.10 file pins the runtime set only: what it pins moves, nothing else
+    (jinja2, a dev tool, stays out of it), and the set is resolved for 3.10."""
+    runtime = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil")
+    old = "# 3.10\n" + "".join(f"{n}=={index[n]}\n" for n in runtime)
+    (project / "constraints-py310.txt").write_text(old, encoding="utf-8")
+    result = update(
+        project, maintainer, index, "--py310-constraints", "constraints-py310.txt"
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "--python-version 3.10" in result.stderr
+    new = read_pins((project / "constraints-py310.txt").read_text(encoding="utf-8"))
+    expected = {n: index[n] for n in runtime}
+    # six and urllib3 are needed too (botocore, dateutil): pinned as resolved.
+    expected.update(boto3=NEW, botocore=NEW, s3transfer="0.2.0")
+    expected.update(six=index["six"], urllib3=index["urllib3"])
+    assert new == expected
 
 
 def test_a_failing_smoke_test_leaves_the_tree_exactly_as_it_was(
