@@ -76,16 +76,38 @@ def summarize_service(
 ) -> ServiceSummary:
     """``paginators``/``waiters``: botocore's paginators-1 / waiters-2 data, if any."""
     shapes = {}
+    inputs = input_shapes(model)
     for name in model.shape_names:
         summary = summarize_shape(model.shape_for(name))
         if summary is not None:
-            shapes[name] = summary
+            shapes[name] = {**summary, "input": True} if name in inputs else summary
     return {
         "operations": sorted(model.operation_names),
         "paginators": sorted((paginators or {}).get("pagination", {})),
         "waiters": sorted((waiters or {}).get("waiters", {})),
         "shapes": shapes,
     }
+
+
+def input_shapes(model: ServiceModel) -> set[str]:
+    """The shapes users send (reached from an operation's input): where a newly
+    required member or a narrowed enum breaks callers."""
+    seen: set[str] = set()
+    stack: list[Shape | None] = [
+        model.operation_model(op).input_shape for op in model.operation_names
+    ]
+    while stack:
+        shape = stack.pop()
+        if shape is None or shape.name in seen:
+            continue
+        seen.add(shape.name)
+        if isinstance(shape, StructureShape):
+            stack.extend(shape.members.values())
+        elif isinstance(shape, ListShape):
+            stack.append(shape.member)
+        elif isinstance(shape, MapShape):
+            stack += [shape.key, shape.value]
+    return seen
 
 
 def summarize(models: Iterable[ServiceModel]) -> Summary:
@@ -145,34 +167,43 @@ def _shape_change(
     new: Mapping[str, dict[str, Any]],
 ) -> Change | None:
     before, after = old[name], new[name]
-    if before == after:
+    sent = bool(before.get("input") or after.get("input"))
+    if _without_input(before) == _without_input(after):
         return None
     if "enum" in before and "enum" in after:
-        details, breaking = _enum_details(before["enum"], after["enum"])
+        details, breaking = _enum_details(before["enum"], after["enum"], sent)
     elif "members" in before and "members" in after:
-        details, breaking = _member_details(before["members"], after["members"])
+        details, breaking = _member_details(before["members"], after["members"], sent)
     else:
         details, breaking = ["changed kind (structure/enum)"], True
     return Change("shapes", "changed", service, name, tuple(details), breaking)
 
 
-def _enum_details(before: list[str], after: list[str]) -> tuple[list[str], bool]:
+def _without_input(shape: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in shape.items() if key != "input"}
+
+
+def _enum_details(
+    before: list[str], after: list[str], sent: bool
+) -> tuple[list[str], bool]:
     added, removed = sorted(set(after) - set(before)), sorted(set(before) - set(after))
     details = []
     if added:
         details.append(f"values added: {', '.join(added)}")
     if removed:
         details.append(f"values removed: {', '.join(removed)}")
-    return details, bool(removed)  # a narrowed enum rejects values users may send
+    return details, sent and bool(removed)  # rejects values users may send
 
 
 def _member_details(
-    before: Mapping[str, str], after: Mapping[str, str]
+    before: Mapping[str, str], after: Mapping[str, str], sent: bool
 ) -> tuple[list[str], bool]:
+    """Removed members and changed types break readers and senders alike; a member
+    that is (newly) required breaks only those who send the shape."""
     details, breaking = [], False
     for member in sorted(after.keys() - before.keys()):
         details.append(f"member added: {member}: {after[member]}")
-        breaking |= after[member].endswith("(required)")
+        breaking |= sent and after[member].endswith("(required)")
     for member in sorted(before.keys() - after.keys()):
         details.append(f"member removed: {member}")
         breaking = True
@@ -182,11 +213,12 @@ def _member_details(
             continue
         if old_type + " (required)" == new_type:
             details.append(f"member became required: {member}")
-        elif old_type == new_type + " (required)":
+            breaking |= sent
+            continue
+        if old_type == new_type + " (required)":
             details.append(f"member became optional: {member}")
             continue
-        else:
-            details.append(f"member type changed: {member}: {old_type} -> {new_type}")
+        details.append(f"member type changed: {member}: {old_type} -> {new_type}")
         breaking = True
     return details, breaking
 

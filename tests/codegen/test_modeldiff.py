@@ -50,7 +50,11 @@ def test_summary_describes_members_and_enums() -> None:
     assert create["Name"] == "string (required)"
     assert create["Tags"] == "list[Tag]"
     assert create["Kind"] == "enum WidgetKind"
-    assert summary["shapes"]["WidgetKind"] == {"enum": ["large", "small"]}
+    assert summary["shapes"]["WidgetKind"] == {
+        "enum": ["large", "small"],
+        "input": True,
+    }
+    assert "input" not in summary["shapes"]["CreateWidgetResponse"]  # only read
     assert "String" not in summary["shapes"]  # plain scalars are not listed
     assert "ListWidgets" in summary["operations"]
 
@@ -141,3 +145,25 @@ def test_report_names_added_and_removed_services() -> None:
     lines = report(old, new, "1.0", "1.1").splitlines()
     assert "- service removed: gone" in lines  # under the breaking changes
     assert lines[-2:] == ["- fresh: service added", "- gone: service removed"]
+
+
+def test_a_newly_required_member_or_narrowed_enum_breaks_senders_only() -> None:
+    """In a response, a required member or fewer enum values harm nobody."""
+    raw = raw_widgets()
+    raw["shapes"]["Outcome"] = {"type": "string", "enum": ["ok", "failed"]}
+    response = raw["shapes"]["CreateWidgetResponse"]
+    response["members"]["Outcome"] = {"shape": "Outcome"}
+    new = copy.deepcopy(raw)
+    new["shapes"]["Outcome"]["enum"] = ["ok"]
+    response = new["shapes"]["CreateWidgetResponse"]
+    response["members"]["Id"] = {"shape": "String"}
+    response["required"] = ["Id", "Outcome"]
+    changes = diff(summarize(models(w=raw)), summarize(models(w=new)))
+    assert [(c.name, c.breaking) for c in changes] == [
+        ("CreateWidgetResponse", False),
+        ("Outcome", False),
+    ]
+    assert changes[0].details == (
+        "member added: Id: string (required)",
+        "member became required: Outcome",
+    )
