@@ -9,7 +9,7 @@ CONSTRAINTS := $(shell $(PYTHON) -c 'import sys; print("constraints-py310.txt" i
 # The hand-written code (generated/ is checked by check-generated).
 CODE   := runtime codegen tests benchmarks examples
 
-.PHONY: lint test-py310 setup demo test pytest fmt fmt-check typecheck generate check-generated update-botocore bench bench-data chaos clean
+.PHONY: lint test-py310 test-newest-botocore setup demo test pytest fmt fmt-check typecheck generate check-generated update-botocore bench bench-data chaos clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,8 @@ pytest: setup
 
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
+# What the 3.10 run installs besides the project (update-botocore re-resolves it too).
+PY310_EXTRAS := moto[server] pytest exceptiongroup
 STAMP310 := .venv310/.installed
 test-py310: $(STAMP310)
 	.venv310/bin/python -m pytest -q -p no:cacheprovider $(RUNTIME_TESTS)
@@ -46,7 +48,7 @@ $(STAMP310): pyproject.toml constraints-py310.txt
 	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
 	test -x .venv310/bin/python || $(PY310) -m venv .venv310
 	.venv310/bin/python -m pip install -q --disable-pip-version-check -c constraints-py310.txt \
-		-e '.[dask]' "moto[server]" pytest exceptiongroup
+		-e '.[dask]' $(foreach r,$(PY310_EXTRAS),'$(r)')
 	touch $(STAMP310)
 
 fmt: setup
@@ -74,9 +76,28 @@ check-generated: setup
 	$(PY) -m codegen --check generated
 	$(PY) -m black --check -q --extend-exclude '^/\.venv/' generated
 
-# Pin the newest botocore/boto3 in constraints-dev.txt, regenerate, report model changes.
+# Move to the newest botocore/boto3 with every pin the resolver says must move with
+# them, test the new set in a fresh venv (moto), regenerate, and prepend the model
+# changes to CHANGELOG.md. Nothing is written unless every step passes.
+# REPORT=path also writes the report there (the weekly workflow's pull request body).
 update-botocore: setup
-	$(PY) -m codegen.update_botocore --constraints constraints-dev.txt --out generated
+	$(PY) -m codegen.update_botocore --constraints constraints-dev.txt --out generated \
+		--py310-constraints constraints-py310.txt --py310-requirements '$(PY310_EXTRAS)' \
+		$(if $(REPORT),--report-file '$(REPORT)')
+
+# The generated classes against the newest botocore/boto3 on PyPI instead of the pinned
+# ones: what users who upgrade botocore before our next release get. Not part of `make
+# test`: its result changes whenever AWS publishes a release, not with our commits; the
+# weekly update workflow runs it.
+NEWEST_TESTS := tests/runtime
+test-newest-botocore:
+	test -x .venv-newest/bin/python || $(PYTHON) -m venv .venv-newest
+	grep -v -i -E '^(boto3|botocore|s3transfer)==' constraints-dev.txt > .venv-newest/constraints.txt
+	.venv-newest/bin/python -m pip install -q --disable-pip-version-check --upgrade \
+		-c .venv-newest/constraints.txt -e . 'moto[server]' pytest boto3 botocore
+	.venv-newest/bin/python -c 'import botocore, multiregion._version as v; \
+		print("botocore", botocore.__version__, "/ generated from", v.BOTOCORE_VERSION)'
+	.venv-newest/bin/python -m pytest -q -p no:cacheprovider $(NEWEST_TESTS)
 
 bench: setup
 	$(PY) -m benchmarks
@@ -92,4 +113,4 @@ chaos: setup
 	$(PY) -m benchmarks.chaos
 
 clean:
-	rm -rf $(VENV) .venv310 .mypy_cache .pytest_cache
+	rm -rf $(VENV) .venv310 .venv-newest .mypy_cache .pytest_cache

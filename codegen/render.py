@@ -271,10 +271,7 @@ def _method_doc(op: OperationIR, lead: str = "") -> str:
 def render_service(service: ServiceIR) -> dict[str, str]:
     """The files of one service package, by path relative to ``multiregion/``."""
     base = service.module_name
-    common = {
-        "service": _service_context(service),
-        "botocore_version": service.botocore_version,
-    }
+    common = {"service": _service_context(service)}
     return {
         f"{base}/__init__.py": _template("service_init.py.jinja2").render(
             **common, class_literal=py_string(service.class_name)
@@ -324,7 +321,6 @@ def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
         class_literal=py_string(service.class_name),
         class_doc=docstring(docs.docstring_body(class_doc, indent=4), indent=4),
         service_literal=py_string(service.service_name),
-        version_literal=py_string(service.botocore_version),
         methods=_methods(service),
     )
 
@@ -373,10 +369,13 @@ SHARED_TYPES = frozenset(
 
 
 def render_package(botocore_version: str) -> dict[str, str]:
-    """``multiregion/__init__.py``, the shared ``type_defs.py`` and ``py.typed``."""
-    common = {"botocore_version": botocore_version}
+    """``multiregion/__init__.py``, the shared ``type_defs.py``, ``_version.py`` (the
+    only file that names the botocore version) and ``py.typed``."""
     return {
-        "__init__.py": _template("package_init.py.jinja2").render(**common),
-        "type_defs.py": _template("shared_type_defs.py.jinja2").render(**common),
+        "__init__.py": _template("package_init.py.jinja2").render(),
+        "type_defs.py": _template("shared_type_defs.py.jinja2").render(),
+        "_version.py": _template("version.py.jinja2").render(
+            version_literal=py_string(botocore_version)
+        ),
         "py.typed": "",
     }

@@ -30,7 +30,7 @@ from . import _deadline
 from ._client_cache import ClientCache
 from ._deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
 from ._distributed import Executor, ExecutorArg, executor_from, run_remote
-from ._errors import BotocoreTooOldError, FanOutError
+from ._errors import BotocoreTooOldError, FanOutError, botocore_advice
 from ._executor import Outcome, run_all
 from ._modeltext import WAIT_KEYWORDS, botocore_config
 from ._pagination import Items, ItemsSource, OnPage, PagesThenError
@@ -488,7 +488,8 @@ class MultiRegionClient:
             raise BotocoreTooOldError(
                 f"{type(self).__name__}: the installed botocore {botocore.__version__} has no "
                 f"operation {operation_name!r} in service {self.service_name!r}; this code "
-                f"was generated from botocore {self._generated_from or '?'}: upgrade botocore"
+                f"was generated from botocore {self._generated_from or '?'}"
+                f"{botocore_advice(self._generated_from)}"
             )
         return self._model.operation_model(operation_name)
 
@@ -543,7 +544,8 @@ def _load_model(
         if generated_from is not None:
             raise BotocoreTooOldError(
                 f"the installed botocore {botocore.__version__} has no service {service!r}; "
-                f"this code was generated from botocore {generated_from}: upgrade botocore"
+                f"this code was generated from botocore {generated_from}"
+                f"{botocore_advice(generated_from)}"
             ) from None
         known = session.get_available_services()
         close = difflib.get_close_matches(service, known, n=3)
