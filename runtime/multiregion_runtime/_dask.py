@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ._distributed import Executor, chunks, dask_installed
+from ._distributed import Executor, check_count, chunks, dask_installed
 from ._targets import Target
 from ._work import Packed, Work, WorkerLostError, pack, run_chunk_collected
 
@@ -44,14 +44,8 @@ class DaskExecutor(Executor):
                 "the Dask executor needs dask and distributed: "
                 "pip install 'multiregion[dask]'"
             )
-        if (
-            isinstance(chunk_size, bool)
-            or not isinstance(chunk_size, int)
-            or chunk_size < 1
-        ):
-            raise ValueError(
-                f"chunk_size must be a positive integer, got {chunk_size!r}"
-            )
+        check_count("chunk_size", chunk_size)
+        check_count("retries", retries, minimum=0)
         self.address = cluster if isinstance(cluster, str) else None
         self._client = None if isinstance(cluster, str) else cluster
         self.chunk_size = chunk_size

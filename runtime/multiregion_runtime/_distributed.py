@@ -122,6 +122,14 @@ def _is_dask_client(value: object) -> bool:
     return cls.__name__ == "Client" and cls.__module__.startswith("distributed")
 
 
+def check_count(name: str, value: object, minimum: int = 1) -> int:
+    """``value`` if it is an integer >= ``minimum`` (not a bool); else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    return value
+
+
 def dask_installed() -> bool:
     return importlib.util.find_spec("distributed") is not None
 

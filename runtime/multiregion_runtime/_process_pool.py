@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from ._distributed import Chunk, Executor, Slot, chunks
+from ._distributed import Chunk, Executor, Slot, check_count, chunks
 from ._executor import DEFAULT_MAX_WORKERS
 from ._targets import Target
 from ._work import Packed, Work, WorkerLostError, pack, run_one
@@ -104,18 +104,9 @@ class ProcessPool(Executor):
         retries: int = 1,
     ) -> None:
         count = processes if processes is not None else os.cpu_count() or 1
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"processes must be a positive integer, got {processes!r}")
-        if (
-            isinstance(chunk_size, bool)
-            or not isinstance(chunk_size, int)
-            or chunk_size < 1
-        ):
-            raise ValueError(
-                f"chunk_size must be a positive integer, got {chunk_size!r}"
-            )
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ValueError(f"retries must be an integer >= 0, got {retries!r}")
+        check_count("processes", count)
+        check_count("chunk_size", chunk_size)
+        check_count("retries", retries, minimum=0)
         self.processes = count
         self.chunk_size = chunk_size
         self.retries = retries

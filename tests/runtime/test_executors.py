@@ -294,6 +294,29 @@ def test_bad_executor_specs_fail_before_any_request(spec: Any, message: str) -> 
     assert calls == []
 
 
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: ProcessPool(0), "processes must be a positive integer, got 0"),
+        (lambda: ProcessPool(2, chunk_size=0), "chunk_size must be a positive"),
+        (lambda: ProcessPool(2, retries=-1), "retries must be an integer >= 0"),
+        (
+            lambda: DaskExecutor("tcp://127.0.0.1:1", chunk_size=True),
+            "chunk_size must be a positive integer, got True",
+        ),
+        (
+            lambda: DaskExecutor("tcp://127.0.0.1:1", retries=-1),
+            "retries must be an integer >= 0, got -1",
+        ),
+    ],
+)
+def test_bad_executor_arguments_are_refused_before_anything_starts(
+    make: Callable[[], Executor], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
 def test_specs_name_one_shared_executor() -> None:
     pool = executor_from("processes:3")
     assert isinstance(pool, ProcessPool) and pool.processes == 3
