@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.client import BaseClient
 
+from ._deadline import current_deadline
 from ._targets import Target
 
 #: Error codes botocore's standard retry mode treats as throttling
@@ -260,6 +261,11 @@ class TokenBucket:
             self._tokens = min(self._tokens, 0.0)
             self.rate = max(self.rate / 2, self.limit.per_second / 10)
 
+    def give_back(self) -> None:
+        """Return a reserved token that will not be used."""
+        with self._lock:
+            self._tokens += 1.0
+
     def succeeded(self) -> None:
         """Each success gives back a twentieth of the nominal rate, up to it."""
         if self.rate < self.limit.per_second:
@@ -315,6 +321,12 @@ class RateLimiter:
         """Wait for a token of ``bucket``; the seconds waited."""
         wait = bucket.reserve()
         if wait > 0:
+            # A wait is bounded like the request it precedes: never past the call's
+            # deadline, so no worker sleeps for a request nobody waits for any more.
+            deadline = current_deadline()
+            if deadline is not None and wait >= deadline.left():
+                bucket.give_back()
+                raise deadline.error()
             self.sleep(wait)
         return wait
 

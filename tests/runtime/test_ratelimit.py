@@ -18,6 +18,8 @@ from multiregion import (
     Target,
 )
 from multiregion_runtime import _ratelimit
+from multiregion_runtime._deadline import Deadline, deadline_scope
+from multiregion_runtime._errors import DeadlineExceededError
 from multiregion_runtime._ratelimit import (
     AWS_PUBLISHED,
     CONSERVATIVE,
@@ -212,6 +214,19 @@ def test_throttled_then_successful_calls_are_counted(clock: FrozenClock) -> None
         ("default", "eu-west-1", "ec2", "non-mutating"), loose
     )
     assert bucket.rate < loose.per_second  # fed back: halved, not yet restored
+
+
+def test_a_wait_past_the_deadline_fails_at_once_and_gives_its_token_back() -> None:
+    now, slept = [0.0], []
+    limiter = RateLimiter(lambda: now[0], slept.append)
+    bucket = limiter.bucket(("a", "r", "ec2", "mutating"), RateLimit(1, 0.1))
+    assert limiter.acquire(bucket) == 0.0  # the burst's one token
+    with deadline_scope(Deadline(5.0)):  # the next token is 10 s away
+        with pytest.raises(DeadlineExceededError):
+            limiter.acquire(bucket)
+    assert slept == []  # no sleep for a request that could not be sent in time
+    assert limiter.acquire(bucket) == pytest.approx(10.0)  # the token came back
+    assert slept == [pytest.approx(10.0)]
 
 
 def test_the_limiter_forgets_buckets_beyond_its_bound(
