@@ -217,7 +217,8 @@ def test_throttled_then_successful_calls_are_counted(clock: FrozenClock) -> None
 
 
 def test_a_wait_past_the_deadline_fails_at_once_and_gives_its_token_back() -> None:
-    now, slept = [0.0], []
+    now = [0.0]
+    slept: list[float] = []
     limiter = RateLimiter(lambda: now[0], slept.append)
     bucket = limiter.bucket(("a", "r", "ec2", "mutating"), RateLimit(1, 0.1))
     assert limiter.acquire(bucket) == 0.0  # the burst's one token
