@@ -243,6 +243,8 @@ def test_leaving_an_items_loop_stops_fetching_and_frees_the_workers(
     leave: str, small_pool: _executor._Pool
 ) -> None:
     keys = [f"slow-{i}" for i in range(6)]
+    # Relative to the threads alive before: other modules' servers and pools may live.
+    threads_before = threading.active_count()
     with FaultServer({"slow": Fault("slow", seconds=0.05)}, pages=30) as slow:
         items = logs(slow, *keys, max_workers=2, timeout=30).items("DescribeLogGroups")
         if leave == "break":
@@ -262,7 +264,8 @@ def test_leaving_an_items_loop_stops_fetching_and_frees_the_workers(
         assert sum(slow.pages_served.values()) == served  # nothing fetched meanwhile
         assert served < 30  # 2 workers x a few pages each, not 6 targets x 30 pages
         assert all(slow.requests[k] == 0 for k in keys[2:])  # never started
-    assert threading.active_count() < 20
+    # at most the small pool's 4 (idle) threads more: the fan-out's own has ended
+    assert threading.active_count() <= threads_before + len(small_pool._threads)
 
 
 def test_close_on_items_before_the_end_stops_the_fan_out() -> None:
