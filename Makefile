@@ -39,7 +39,7 @@ pytest: setup
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
 # What the 3.10 run installs besides the project (update-botocore re-resolves it too).
-PY310_EXTRAS := moto[server] pytest exceptiongroup
+PY310_EXTRAS := moto[server] pytest exceptiongroup pandas polars
 STAMP310 := .venv310/.installed
 test-py310: $(STAMP310)
 	.venv310/bin/python -m pytest -q -p no:cacheprovider $(RUNTIME_TESTS)
@@ -48,7 +48,7 @@ $(STAMP310): pyproject.toml constraints-py310.txt
 	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
 	test -x .venv310/bin/python || $(PY310) -m venv .venv310
 	.venv310/bin/python -m pip install -q --disable-pip-version-check -c constraints-py310.txt \
-		-e '.[dask]' $(foreach r,$(PY310_EXTRAS),'$(r)')
+		-e '.[dask,data]' $(foreach r,$(PY310_EXTRAS),'$(r)')
 	touch $(STAMP310)
 
 fmt: setup
