@@ -8,9 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
-from .helpers import FAKE_KEY_ID, FAKE_SECRET, free_port, reset_moto
+from .helpers import FAKE_KEY_ID, FAKE_SECRET, moto_in_process
 
 
 @pytest.fixture(autouse=True)
@@ -48,12 +47,5 @@ def session() -> boto3.Session:
 @pytest.fixture
 def moto_server() -> Iterator[str]:
     """A moto server on loopback, stopped after the test; yields its URL."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    reset_moto(f"http://127.0.0.1:{port}")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        reset_moto(f"http://127.0.0.1:{port}")
-        server.stop()
+    with moto_in_process() as url:
+        yield url

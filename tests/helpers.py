@@ -74,3 +74,21 @@ def reset_moto(url: str) -> None:
     when it starts and stops, and no test module sees another's queues or groups."""
     request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
     urllib.request.urlopen(request, timeout=10).close()
+
+
+@contextlib.contextmanager
+def moto_in_process() -> Iterator[str]:
+    """A moto server in this process, on loopback, with no resource from any other
+    (reset when it starts and when it stops); yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        reset_moto(url)
+        yield url
+    finally:
+        reset_moto(url)
+        server.stop()

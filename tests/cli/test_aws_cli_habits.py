@@ -15,7 +15,6 @@ import re
 import shlex
 import ssl
 import threading
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,11 +22,10 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from multiregion_runtime.cli import main
 from tests.cli.test_cli import cli
-from tests.helpers import FAKE_SECRET, free_port, reset_moto
+from tests.helpers import FAKE_SECRET, moto_in_process
 
 EU, US = "eu-west-1", "us-east-1"
 EU_GROUPS = [f"/eu/{i}" for i in range(7)]
@@ -38,27 +36,15 @@ NOWHERE = "http://127.0.0.1:9"  # nothing listens: a usage error must come first
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """A moto server: 7 log groups in eu-west-1, 3 in us-east-1, a queue in each."""
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    reset_moto(f"http://127.0.0.1:{port}")
-    url = f"http://127.0.0.1:{port}"
-    seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
-    for region, names in ((EU, EU_GROUPS), (US, US_GROUPS)):
-        logs = seeding.client("logs", region, endpoint_url=url)
-        for name in names:
-            logs.create_log_group(logGroupName=name)
-        sqs = seeding.client("sqs", region, endpoint_url=url)
-        sqs.create_queue(QueueName=f"q-{region}")
-    try:
+    with moto_in_process() as url:
+        seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
+        for region, names in ((EU, EU_GROUPS), (US, US_GROUPS)):
+            logs = seeding.client("logs", region, endpoint_url=url)
+            for name in names:
+                logs.create_log_group(logGroupName=name)
+            sqs = seeding.client("sqs", region, endpoint_url=url)
+            sqs.create_queue(QueueName=f"q-{region}")
         yield url
-    finally:
-        # moto's state is per process: leave none for the next module's server.
-        urllib.request.urlopen(
-            urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-        )
-        reset_moto(f"http://127.0.0.1:{port}")
-        moto.stop()
 
 
 LOGS = ("logs", "describe-log-groups", "--regions", EU, US)

@@ -20,10 +20,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from multiregion import DynamicService, Target
-from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, free_port, reset_moto
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, moto_in_process
 
 THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -36,30 +35,22 @@ def server() -> Iterator[str]:
     ``only-eu``; us-east-1 and eu-west-1 have security group ``web-<region>``; one
     region has log groups to page through.
     """
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    reset_moto(f"http://127.0.0.1:{port}")
-    url = f"http://127.0.0.1:{port}"
-    # Module-wide, so not the per-test fake credentials of conftest: its own keys.
-    seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
-    for region in THREE:
-        sqs = seeding.client("sqs", region, endpoint_url=url)
-        sqs.create_queue(QueueName=f"orders-{region}")
-    seeding.client("sqs", "eu-west-1", endpoint_url=url).create_queue(
-        QueueName="only-eu"
-    )
-    for region in THREE[:2]:
-        ec2 = seeding.client("ec2", region, endpoint_url=url)
-        ec2.create_security_group(GroupName=f"web-{region}", Description="web tier")
-    logs = seeding.client("logs", "eu-west-1", endpoint_url=url)
-    for i in range(7):
-        logs.create_log_group(logGroupName=f"/app/{i}")
-    try:
+    with moto_in_process() as url:
+        # Module-wide, so not the per-test fake credentials of conftest: its own keys.
+        seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
+        for region in THREE:
+            sqs = seeding.client("sqs", region, endpoint_url=url)
+            sqs.create_queue(QueueName=f"orders-{region}")
+        seeding.client("sqs", "eu-west-1", endpoint_url=url).create_queue(
+            QueueName="only-eu"
+        )
+        for region in THREE[:2]:
+            ec2 = seeding.client("ec2", region, endpoint_url=url)
+            ec2.create_security_group(GroupName=f"web-{region}", Description="web tier")
+        logs = seeding.client("logs", "eu-west-1", endpoint_url=url)
+        for i in range(7):
+            logs.create_log_group(logGroupName=f"/app/{i}")
         yield url
-    finally:
-        reset_moto(f"http://127.0.0.1:{port}")
-        moto.stop()
 
 
 def cli(

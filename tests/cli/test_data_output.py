@@ -14,9 +14,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from moto.server import ThreadedMotoServer
 
-from tests.helpers import FAKE_SECRET, free_port, reset_moto
+from tests.helpers import FAKE_SECRET, free_port, moto_in_process
 
 REGIONS = ["us-east-1", "eu-west-1"]
 RUNNING = {"us-east-1": 3, "eu-west-1": 2}
@@ -29,36 +28,31 @@ LOG_GROUPS = ["--log-group-name-prefix", PREFIX]
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """moto with running instances (and one stopped) per region, and log groups."""
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    reset_moto(f"http://127.0.0.1:{port}")
-    url = f"http://127.0.0.1:{port}"
-    seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
-    for region, running in RUNNING.items():
-        ec2 = seeding.client("ec2", region, endpoint_url=url)
-        image = ec2.describe_images()["Images"][0]["ImageId"]
-        tags = [
-            {
-                "ResourceType": "instance",
-                "Tags": [{"Key": "suite", "Value": "data-output"}],
-            }
-        ]
-        ec2.run_instances(
-            ImageId=image, MinCount=running, MaxCount=running, TagSpecifications=tags
-        )
-        stopped = ec2.run_instances(
-            ImageId=image, MinCount=1, MaxCount=1, TagSpecifications=tags
-        )
-        ec2.stop_instances(InstanceIds=[stopped["Instances"][0]["InstanceId"]])
-        logs = seeding.client("logs", region, endpoint_url=url)
-        for i in range(5):
-            logs.create_log_group(logGroupName=f"{PREFIX}{region}/{i}")
-    try:
+    with moto_in_process() as url:
+        seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
+        for region, running in RUNNING.items():
+            ec2 = seeding.client("ec2", region, endpoint_url=url)
+            image = ec2.describe_images()["Images"][0]["ImageId"]
+            tags = [
+                {
+                    "ResourceType": "instance",
+                    "Tags": [{"Key": "suite", "Value": "data-output"}],
+                }
+            ]
+            ec2.run_instances(
+                ImageId=image,
+                MinCount=running,
+                MaxCount=running,
+                TagSpecifications=tags,
+            )
+            stopped = ec2.run_instances(
+                ImageId=image, MinCount=1, MaxCount=1, TagSpecifications=tags
+            )
+            ec2.stop_instances(InstanceIds=[stopped["Instances"][0]["InstanceId"]])
+            logs = seeding.client("logs", region, endpoint_url=url)
+            for i in range(5):
+                logs.create_log_group(logGroupName=f"{PREFIX}{region}/{i}")
         yield url
-    finally:
-        reset_moto(f"http://127.0.0.1:{port}")
-        moto.stop()
 
 
 def cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
