@@ -350,6 +350,9 @@ class ParquetSink:
             self.writer.close()
         os.replace(tmp, self.path)
         if self.resumable and complete:
+            # The journal goes first: a kill while the parts are being deleted must
+            # not leave a journal naming parts that are gone (a fresh run follows).
+            os.remove(self.journal)
             shutil.rmtree(self.dir)
 
     def _merge_parts(self, tmp: Path) -> None:
