@@ -29,7 +29,6 @@ import hashlib
 import itertools
 import os
 import threading
-import urllib.request
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -374,6 +373,10 @@ def _effective_config(config: Config | None) -> Config:
     of CPU, a tenth of a client, measured with cProfile); where no proxy variable is
     set that look-up always answers {}, so saying so in the Config is the same thing.
     """
+    # Not a top-level import: it would add http.client, email and ssl to every user's
+    # type check (see _timeouts).
+    import urllib.request
+
     merged = _DEFAULT_CONFIG.merge(config) if config else _DEFAULT_CONFIG
     # botocore asks urllib (the environment; macOS and Windows settings too)
     if getattr(merged, "proxies", None) is None and not urllib.request.getproxies():

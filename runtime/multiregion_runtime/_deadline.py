@@ -5,7 +5,7 @@ the worker thread). Handlers on each client's botocore events then, in that thre
 
 - refuse to send an attempt once the deadline has passed, so no retry starts after it;
 - cap botocore's retry back-off at the time left (never sleep past the deadline);
-- cap each attempt's connect and read timeouts at the time left.
+- cap each attempt's connect and read timeouts at the time left (``_timeouts``).
 
 So a worker is free again soon after the deadline even if the endpoint hangs, and a
 pool is never held by requests that nobody waits for any more.
@@ -26,7 +26,6 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.retries import standard
-from urllib3.util.timeout import Timeout
 
 from ._errors import CancelledError, DeadlineExceededError
 
@@ -142,7 +141,9 @@ def install(client: BaseClient) -> None:
             "before-send", _refuse_past_deadline, unique_id="multiregion-deadline"
         )
         _cap_retry_delay(client)
-        _cap_attempt_timeouts(client)
+        from ._timeouts import cap_attempt_timeouts  # here, not on top: see there
+
+        cap_attempt_timeouts(client)
         _installed.add(client)
 
 
@@ -184,49 +185,3 @@ def _capped_retry(needs_retry: Callable[..., Any], **kwargs: Any) -> Any:
     if delay >= deadline.left():  # the retry would start after the deadline
         raise deadline.error(kwargs.get("caught_exception"))
     return delay
-
-
-class _TimeLeftTimeout(Timeout):
-    """A urllib3 Timeout whose per-request copy is capped at the thread's time left.
-
-    urllib3 copies the pool's Timeout (``clone``) at the start of every request, in
-    the thread that sends it, so the cap is per attempt and per thread.
-    """
-
-    def clone(self) -> Timeout:
-        deadline = _current.get()
-        if deadline is None:
-            return Timeout(connect=self.connect_timeout, read=self.read_timeout)
-        left = max(deadline.left(), 0.001)  # 0 would mean "non-blocking"
-        return Timeout(
-            connect=_capped(self.connect_timeout, left),
-            read=_capped(self.read_timeout, left),
-        )
-
-
-def _capped(value: object, left: float) -> float:
-    return min(value, left) if isinstance(value, (int, float)) else left
-
-
-def _cap_attempt_timeouts(client: BaseClient) -> None:
-    """Give the client's connection pools a Timeout capped at the time left.
-
-    botocore (1.43) takes timeouts only per client; its HTTP session hands one urllib3
-    Timeout to every pool it makes. If that layout is not found (another HTTP
-    session), attempts keep the client's own timeouts: the deadline still stops
-    retries and the executor still returns on time.
-    """
-    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
-    manager = getattr(session, "_manager", None)
-    timeout = getattr(session, "_timeout", None)
-    if manager is None or not isinstance(timeout, Timeout):
-        return
-    capped = _TimeLeftTimeout(
-        connect=timeout.connect_timeout, read=timeout.read_timeout
-    )
-    session._timeout = capped  # type: ignore[union-attr]  # proxy pools made later
-    manager.connection_pool_kw["timeout"] = capped
-    for key in list(manager.pools.keys()):
-        pool = manager.pools.get(key)
-        if pool is not None:
-            pool.timeout = capped
